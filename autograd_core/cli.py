@@ -1,0 +1,32 @@
+"""The `autograd-core` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="autograd-core",
+        description="A scalar autodiff engine for learning how neural networks compute "
+                    "their gradients.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("demo", help="backprop on the course's worked examples")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from . import demo
+
+        demo.run()
+        return 0
+    parser.print_help(sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Walking the graph: topological order, the backward pass, and the functional gradient API.
+
+There is one walker, `_gradients`. It visits nodes in reverse topological order, calls each
+node's op-table VJP and sums the contributions that reach every node, in a dict of its own: it
+never writes `.grad`. `backward()` commits its result to `.grad` only once the whole pass has
+succeeded, `grad()` returns it, and `backward_steps()` replays its record one node at a time.
+
+>>> from autograd_core import Value
+>>> x = Value(3.0, label="x")
+>>> y = x * x + x
+>>> grad(y, x)
+7.0
+>>> [step.node.op or step.node.label for step in backward_steps(y)]
+['add', 'mul', 'x']
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, NamedTuple, Sequence, overload
+
+from .ops import OPS, OpError, describe_call
+from .value import Constant, Value, operand_data
+
+__all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian",
+           "BackwardStep", "Edge"]
+
+_isfinite = math.isfinite
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last.
+
+    An iterative depth-first search (no recursion, so a graph a million nodes deep is fine).
+    Parents are visited in operand order, so the order is the same on every run.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Value | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # marker: every parent of the node below it is in `order` now
+            order.append(stack.pop())  # type: ignore[arg-type]
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        if not node.parents:
+            order.append(node)
+            continue
+        stack.append(node)
+        stack.append(None)
+        stack.extend(reversed(node.parents))  # reversed, so the first parent is popped first
+    return order
+
+
+Record = list[tuple[Value, Any, Sequence[Any]]]
+
+
+def _gradients(root: Value, create_graph: bool = False,
+               record: Record | None = None) -> tuple[list[Value], dict[Value, Any]]:
+    """The backward pass: d(root)/d(node) for every node, in a dict of its own.
+
+    Visits nodes in reverse topological order, so a node's gradient is complete before its
+    turn; calls the node's op VJP and adds each contribution to the parent's entry. It
+    writes no `.grad`. With `create_graph` the gradients are Values built from the graph, so
+    they can be differentiated again. With `record`, appends (node, gradient, contributions
+    to its parents) for every node, root first, as `backward_steps` shows them.
+    """
+    order = topological_order(root)
+    grads: dict[Value, Any] = {root: Constant(1.0) if create_graph else 1.0}
+    for node in reversed(order):
+        parents = node.parents
+        g = grads.get(node)
+        if g is None or not parents:  # a leaf, or a node nothing flowed to: nothing to send
+            if record is not None:
+                record.append((node, 0.0 if g is None else g, (None,) * len(parents)))
+            continue
+        op = OPS[node.op]
+        if create_graph:
+            # Constants enter as plain numbers, so rules like n * x ** (n - 1) stay numeric.
+            inputs = tuple([p.data if isinstance(p, Constant) else p for p in parents])
+            output: Any = node
+        else:
+            inputs, output = operand_data(parents), node.data
+        try:
+            contributions = op.vjp(g, inputs, output)
+        except (ArithmeticError, ValueError) as exc:
+            reason = op.domain or str(exc)
+            raise OpError(f"backward of {describe_call(op, parents)}: {reason}") from None
+        for parent, c in zip(parents, contributions):
+            if c is not None:
+                if parent in grads:
+                    grads[parent] += c
+                else:
+                    grads[parent] = c
+        if record is not None:
+            record.append((node, g, contributions))
+    if not create_graph and not all(map(_isfinite, grads.values())):
+        _refuse_overflow(order, grads)
+    return order, grads
+
+
+def _refuse_overflow(order: list[Value], grads: dict[Value, float]) -> None:
+    # Non-finite data that the user put into the graph may legitimately give non-finite
+    # gradients; from finite data, an inf or NaN gradient is an overflow we refuse to hide.
+    if not all(_isfinite(node.data) for node in order):
+        return
+    for node in reversed(order):  # the first one the pass reached is where it went wrong
+        g = grads.get(node, 0.0)
+        if not _isfinite(g):
+            where = describe_call(OPS[node.op], node.parents) if node.parents else "a leaf"
+            name = f" {node.label!r}" if node.label else ""
+            raise OpError(f"backward: the gradient of node{name} ({where}) overflows a float "
+                          f"({g})")
+
+
+def backward(root: Value) -> None:
+    """Set `.grad` of every node to d(root)/d(node), accumulating into leaves.
+
+    Interior gradients are reset by every call, so calling twice doubles every leaf gradient
+    exactly (and never more). The pass runs to completion before any `.grad` is written, so an
+    error leaves every gradient as it was.
+    """
+    order, grads = _gradients(root)
+    for node in order:
+        if node.parents:
+            node.grad = grads.get(node, 0.0)
+        elif node in grads:
+            node.grad += grads[node]
+
+
+@overload
+def grad(output: Value, inputs: Value, create_graph: bool = False) -> Any: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]: ...
+
+
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:
+    """d(output)/d(input) for each input, without touching any `.grad`.
+
+    `inputs` is one Value (one gradient is returned) or a sequence (a list is returned). An
+    input the output does not depend on gets 0. With `create_graph=True` the gradients are
+    Values that can be differentiated again (second derivatives, Hessians).
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0)
+    >>> dy = grad(x ** 3, x, create_graph=True)   # 3 x**2 = 12, as a Value
+    >>> grad(dy, x)                               # 6 x = 12
+    12.0
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    targets = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, target in enumerate(targets):
+        if not isinstance(target, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(target).__name__}")
+    _, grads = _gradients(output, create_graph)
+    result = [grads.get(target, 0.0) for target in targets]
+    if create_graph:
+        result = [g if isinstance(g, Value) else Constant(g) for g in result]
+    return result[0] if isinstance(inputs, Value) else result
+
+
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """The matrix of second derivatives d2(output)/(d(input_i) d(input_j)).
+
+    >>> from autograd_core import Value
+    >>> x, y = Value(1.0), Value(2.0)
+    >>> hessian(x * x * y, [x, y])   # f = x**2 y
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    first = grad(output, inputs, create_graph=True)
+    return [[float(g) for g in grad(first_i, inputs)] for first_i in first]
+
+
+class Edge(NamedTuple):
+    """What one backward step sends along one edge to a parent."""
+
+    parent: Value
+    local_grad: float  # d(node)/d(parent), the op's own derivative
+    contribution: float  # grad * local_grad: what is added to the parent's gradient
+
+
+class BackwardStep(NamedTuple):
+    """One node's turn in the backward pass."""
+
+    node: Value
+    grad: float  # d(root)/d(node): every contribution has arrived when the node's turn comes
+    edges: tuple[Edge, ...]  # one per parent, in operand order
+
+
+def backward_steps(root: Value) -> Iterator[BackwardStep]:
+    """The backward pass one node at a time, in the order `backward()` processes them.
+
+    It changes no `.grad`: each step carries the gradient that reached its node and, for each
+    parent, the local derivative and the contribution sent (the chain rule, one link at a time).
+
+    >>> from autograd_core import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> first = next(backward_steps(a * b))
+    >>> [(e.parent.label, e.local_grad, e.contribution) for e in first.edges]
+    [('a', -3.0, -3.0), ('b', 2.0, 2.0)]
+    """
+    record: Record = []
+    _gradients(root, record=record)
+    for node, g, contributions in record:
+        edges: tuple[Edge, ...] = ()
+        if node.parents:
+            local = OPS[node.op].vjp(1.0, operand_data(node.parents), node.data)
+            edges = tuple(
+                Edge(parent, 0.0 if lg is None else lg, 0.0 if c is None else c)
+                for parent, lg, c in zip(node.parents, local, contributions)
+            )
+        yield BackwardStep(node, g, edges)

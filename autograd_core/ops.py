@@ -1,0 +1,186 @@
+"""The op table: every operation the engine knows, each defined exactly once.
+
+An entry gives the op's name and symbol, its arity, its forward rule on plain numbers and its
+vector-Jacobian product (VJP). A VJP receives the gradient that reached the op's output
+(`out_grad`), the op's inputs and its output, and returns one gradient contribution per input
+(`None` where an input gets nothing: a constant exponent, a step's flat derivative).
+
+VJPs use plain arithmetic and the helpers of `autograd_core.functional`, so one rule serves
+floats (ordinary backward), Values (`create_graph=True`: gradients that can be differentiated
+again) and numpy arrays (batched replay). The local derivative d(out)/d(input) that diagrams and
+explanations show is the same VJP called with `out_grad = 1`.
+
+>>> OPS["mul"].vjp(1.0, (3.0, 4.0), 12.0)
+(4.0, 3.0)
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .functional import cos, log, sign, sin, step
+
+__all__ = ["Op", "OPS", "OpError"]
+
+Grads = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation: how to compute it and how its gradient flows back."""
+
+    name: str
+    symbol: str  # what graphs and explanations show
+    arity: int | None  # None: any number of inputs (sum, dot)
+    forward: Callable[..., float]
+    vjp: Callable[[Any, Sequence[Any], Any], Grads]
+    formula: str  # the forward formula and its derivatives, in plain text
+    domain: str = ""  # which inputs are valid, for error messages
+
+
+class OpError(ValueError, ArithmeticError):
+    """An op was given inputs outside its domain, overflowed, or its derivative failed.
+
+    It is both a ValueError (like `math.log(-1)`) and an ArithmeticError (like `1 / 0`), so
+    code that catches either keeps working. The message names the op, the operands and their
+    labels.
+    """
+
+
+def describe_call(op: Op, operands: Sequence[Any]) -> str:
+    """Render `log(x=-2)`: the op applied to its operands, with their labels where they have one."""
+    parts = []
+    for operand in operands:
+        label = getattr(operand, "label", "")
+        data = getattr(operand, "data", operand)
+        parts.append(f"{label}={data:.6g}" if label else f"{data:.6g}")
+    return f"{op.name}({', '.join(parts)})"
+
+
+OPS: dict[str, Op] = {}
+
+
+def _register(op: Op) -> None:
+    OPS[op.name] = op
+
+
+# --- Arithmetic -------------------------------------------------------------------------------
+
+_register(Op("add", "+", 2, operator.add, lambda g, inputs, out: (g, g),
+             "a + b; d/da = 1, d/db = 1"))
+_register(Op("sub", "-", 2, operator.sub, lambda g, inputs, out: (g, -g),
+             "a - b; d/da = 1, d/db = -1"))
+
+
+def _mul_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    a, b = inputs
+    return g * b, g * a
+
+
+_register(Op("mul", "*", 2, operator.mul, _mul_vjp, "a * b; d/da = b, d/db = a"))
+
+
+def _div_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    a, b = inputs
+    return g / b, -g * out / b  # d/db = -a / b**2 = -out / b
+
+
+_register(Op("div", "/", 2, operator.truediv, _div_vjp, "a / b; d/da = 1/b, d/db = -a/b**2",
+             domain="the divisor must not be 0"))
+_register(Op("neg", "-", 1, operator.neg, lambda g, inputs, out: (-g,), "-a; d/da = -1"))
+
+
+def _pow_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    x, n = inputs
+    # The exponent is a constant (a number in the expression), so it gets no gradient; this is
+    # what lets x ** 2 be differentiated at negative x, where log(x) does not exist.
+    return g * n * x ** (n - 1), None
+
+
+_register(Op("pow", "**", 2, math.pow, _pow_vjp, "x ** n for a number n; d/dx = n * x**(n-1)",
+             domain="a negative base needs an integer exponent, and 0 a non-negative one"))
+
+
+def _pow_value_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    x, n = inputs
+    return g * n * x ** (n - 1), g * out * log(x)
+
+
+_register(Op("pow_value", "**", 2, math.pow, _pow_value_vjp,
+             "x ** y for a Value y; d/dx = y * x**(y-1), d/dy = x**y * log(x)",
+             domain="a negative base needs an integer exponent, 0 a non-negative one, "
+                    "and the derivative with respect to the exponent needs a positive base"))
+_register(Op("abs", "abs", 1, math.fabs, lambda g, inputs, out: (g * sign(inputs[0]),),
+             "|x|; d/dx = sign(x) (0 at x = 0)"))
+
+# --- Elementary functions ---------------------------------------------------------------------
+
+_register(Op("exp", "exp", 1, math.exp, lambda g, inputs, out: (g * out,),
+             "e**x; d/dx = e**x"))
+_register(Op("log", "log", 1, math.log, lambda g, inputs, out: (g / inputs[0],),
+             "ln(x); d/dx = 1/x", domain="log needs x > 0"))
+_register(Op("sqrt", "sqrt", 1, math.sqrt, lambda g, inputs, out: (g / (2 * out),),
+             "sqrt(x); d/dx = 1 / (2 sqrt(x))",
+             domain="sqrt needs x >= 0, and its derivative x > 0"))
+_register(Op("sin", "sin", 1, math.sin, lambda g, inputs, out: (g * cos(inputs[0]),),
+             "sin(x); d/dx = cos(x)"))
+_register(Op("cos", "cos", 1, math.cos, lambda g, inputs, out: (-g * sin(inputs[0]),),
+             "cos(x); d/dx = -sin(x)"))
+
+# --- Activation functions ---------------------------------------------------------------------
+
+_register(Op("tanh", "tanh", 1, math.tanh, lambda g, inputs, out: (g * (1 - out * out),),
+             "tanh(x); d/dx = 1 - tanh(x)**2"))
+
+
+def _sigmoid(x: float) -> float:
+    # Only ever exponentiate a non-positive number, so exp cannot overflow for any finite x.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+_register(Op("sigmoid", "sigmoid", 1, _sigmoid,
+             lambda g, inputs, out: (g * out * (1 - out),),
+             "1 / (1 + e**-x); d/dx = sigmoid(x) * (1 - sigmoid(x))"))
+_register(Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0,
+             lambda g, inputs, out: (g * step(inputs[0]),),
+             "max(0, x); d/dx = 1 if x > 0 else 0"))
+
+
+def _leaky_relu_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    x, slope = inputs
+    positive = step(x)
+    return g * (positive + slope * (1 - positive)), None  # the slope is a constant
+
+
+_register(Op("leaky_relu", "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
+             _leaky_relu_vjp, "x if x > 0 else slope * x; d/dx = 1 if x > 0 else slope"))
+_register(Op("step", "step", 1, lambda x: 1.0 if x > 0 else 0.0,
+             lambda g, inputs, out: (None,),
+             "1 if x > 0 else 0 (Heaviside); d/dx = 0"))
+
+# --- N-ary ops: one node for a whole sum or dot product -----------------------------------------
+
+_register(Op("sum", "sum", None, lambda *xs: sum(xs), lambda g, inputs, out: (g,) * len(inputs),
+             "x1 + x2 + ... + xn; d/dxi = 1"))
+
+
+def _dot(*weights_then_inputs: float) -> float:
+    n = len(weights_then_inputs) // 2
+    return sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]))
+
+
+def _dot_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    # Parents are w1..wn then x1..xn: d/dwi = xi and d/dxi = wi.
+    n = len(inputs) // 2
+    weights, xs = inputs[:n], inputs[n:]
+    return tuple(g * x for x in xs) + tuple(g * w for w in weights)
+
+
+_register(Op("dot", "dot", None, _dot, _dot_vjp,
+             "w1*x1 + ... + wn*xn; d/dwi = xi, d/dxi = wi"))

@@ -1,0 +1,326 @@
+"""The Value class: one number, and the operation that made it.
+
+Every arithmetic operation on Values goes through `apply`, which computes the result with the op
+table's forward rule and records a node whose `parents` are the operands, in order. Numbers mixed
+into an expression become `Constant` leaves, so a graph shows every number that went into it.
+
+>>> a = Value(2.0, label="a")
+>>> b = Value(-3.0, label="b")
+>>> e = a * b + 1
+>>> e.op, [p.label or p.data for p in e.parents[0].parents]
+('add', ['a', 'b'])
+>>> e.backward()
+>>> a.grad, b.grad
+(-3.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterable, Iterator, Sequence
+
+from .ops import OPS, Op, OpError, describe_call
+
+__all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope", "sum_values", "dot"]
+
+# Whether operations record a graph, and the scope name given to new nodes. Context variables
+# rather than globals, so a no_grad() in one thread or asyncio task never leaks into another.
+_recording: ContextVar[bool] = ContextVar("autograd_core_recording", default=True)
+_scope: ContextVar[str] = ContextVar("autograd_core_scope", default="")
+
+_isfinite = math.isfinite
+
+
+def _to_float(x: object, what: str = "Value()") -> float:
+    """Coerce a real number to float, or raise a TypeError naming what was given instead."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{what}: {x!r:.40} is too large for a float") from None
+    hint = "; use its .data or .detach()" if isinstance(x, Value) else ""
+    raise TypeError(f"{what} needs a real number (int or float), got {type(x).__name__}: "
+                    f"{x!r:.40}{hint}")
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back through it.
+
+    `data` is the number, `grad` the derivative of the last `backward()` root with respect to
+    it, `parents` the operands that made it (in order, duplicates kept), `op` the name of the
+    op-table entry that made it ("" for a leaf), `label` a name for drawings, and `scope` the
+    name of the module that made it ("" outside any).
+    """
+
+    __slots__ = ("data", "grad", "parents", "op", "label", "scope")
+    __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
+
+    data: float
+    grad: Any  # a float; a Value only inside higher-order differentiation
+    parents: tuple[Value, ...]
+    op: str
+    label: str
+    scope: str
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _to_float(data, f"{type(self).__name__}()")
+        self.grad = 0.0
+        self.parents = ()
+        self.op = ""
+        self.label = label
+        self.scope = _scope.get()
+
+    # --- arithmetic: each operator applies one op-table entry ---------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        return apply("add", self, other)
+
+    def __radd__(self, other: float) -> Value:
+        return apply("add", other, self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        return apply("sub", self, other)
+
+    def __rsub__(self, other: float) -> Value:
+        return apply("sub", other, self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        return apply("mul", self, other)
+
+    def __rmul__(self, other: float) -> Value:
+        return apply("mul", other, self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return apply("div", self, other)
+
+    def __rtruediv__(self, other: float) -> Value:
+        return apply("div", other, self)
+
+    def __neg__(self) -> Value:
+        return apply("neg", self)
+
+    def __abs__(self) -> Value:
+        return apply("abs", self)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        # A number exponent is a constant and gets no gradient; a Value exponent gets one.
+        return apply("pow_value" if isinstance(exponent, Value) else "pow", self, exponent)
+
+    def __rpow__(self, base: float) -> Value:
+        return apply("pow_value", base, self)
+
+    def exp(self) -> Value:
+        """e ** self."""
+        return apply("exp", self)
+
+    def log(self) -> Value:
+        """Natural logarithm (self must be > 0)."""
+        return apply("log", self)
+
+    def sqrt(self) -> Value:
+        """Square root (self must be >= 0)."""
+        return apply("sqrt", self)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return apply("sin", self)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return apply("cos", self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, in (-1, 1)."""
+        return apply("tanh", self)
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e ** -self), in (0, 1)."""
+        return apply("sigmoid", self)
+
+    def relu(self) -> Value:
+        """max(0, self)."""
+        return apply("relu", self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self if self > 0, else slope * self."""
+        return apply("leaky_relu", self, slope)
+
+    def step(self) -> Value:
+        """Heaviside step: 1 if self > 0 else 0; its derivative is 0 everywhere."""
+        return apply("step", self)
+
+    # --- comparisons and conversions look at data; identity stays identity --------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    def __lt__(self, other: Value | float) -> bool:
+        return self.data < _plain(other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _plain(other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _plain(other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _plain(other)
+
+    # __eq__ and __hash__ are deliberately object's: nodes are dict keys and set members by
+    # identity, and two nodes holding the same number are still two nodes.
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number written into an expression (it needs no gradient)."""
+        return isinstance(self, Constant)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this node's graph."""
+        return Value(self.data, label=self.label)
+
+    def backward(self) -> None:
+        """Fill in `.grad` of every node this one depends on: d(self)/d(node).
+
+        Leaf gradients accumulate across calls (as in PyTorch); interior gradients are
+        recomputed by each call. Nothing is changed if the pass fails.
+        """
+        from .graph import backward  # graph imports this module
+
+        backward(self)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"{type(self).__name__}(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+class Constant(Value):
+    """A number written into an expression, such as the 2 in `x * 2`: a leaf drawn as a constant."""
+
+    __slots__ = ()
+
+
+def _plain(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else _to_float(x, "comparison with a Value")
+
+
+def as_value(x: Value | float, op_name: str = "") -> Value:
+    """Return x if it is a Value, else a Constant holding it (TypeError for non-numbers)."""
+    if isinstance(x, Value):
+        return x
+    return Constant(_to_float(x, f"{op_name}: an operand" if op_name else "Constant()"))
+
+
+def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
+    """The parents' numbers, in order.
+
+    Unrolled for one and two operands: this runs for every node in both passes, and the
+    general `tuple(map(...))` costs three times as much.
+    """
+    if len(parents) == 2:
+        a, b = parents
+        return (a.data, b.data)
+    if len(parents) == 1:
+        return (parents[0].data,)
+    return tuple([p.data for p in parents])
+
+
+_new = object.__new__
+
+
+def apply(op_name: str, *args: Value | float) -> Value:
+    """Apply an op-table entry to Values (or numbers) and return the recorded result node."""
+    op = OPS[op_name]
+    if op.arity is not None and len(args) != op.arity:
+        raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
+    parents: tuple[Value, ...] = args  # type: ignore[assignment]
+    for arg in args:
+        if not isinstance(arg, Value):
+            parents = tuple(as_value(a, op_name) for a in args)
+            break
+    inputs = operand_data(parents)
+    try:
+        data = op.forward(*inputs)
+    except (ArithmeticError, ValueError) as exc:
+        raise _forward_error(op, parents, exc) from None
+    if not _isfinite(data) and all(map(_isfinite, inputs)):
+        raise OpError(f"{describe_call(op, parents)}: the result overflows a float ({data})")
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.scope = _scope.get()
+    if _recording.get():
+        node.parents = parents
+        node.op = op_name
+    else:  # under no_grad the result is a plain leaf
+        node.parents = ()
+        node.op = ""
+    return node
+
+
+def _forward_error(op: Op, parents: Sequence[Value], exc: Exception) -> OpError:
+    if isinstance(exc, OverflowError):
+        reason = "the result overflows a float"
+    elif isinstance(exc, ZeroDivisionError):
+        reason = "division by zero"
+    else:
+        reason = op.domain or str(exc)
+    return OpError(f"{describe_call(op, parents)}: {reason}")
+
+
+def sum_values(values: Iterable[Value | float]) -> Value:
+    """x1 + x2 + ... + xn as a single node (a Constant 0 for no values)."""
+    values = tuple(values)
+    return apply("sum", *values) if values else Constant(0.0)
+
+
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
+    """w1*x1 + ... + wn*xn as a single node whose parents are the weights, then the inputs."""
+    weights, inputs = tuple(weights), tuple(inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    return apply("dot", *weights, *inputs) if weights else Constant(0.0)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations compute values but record no graph (results are leaves).
+
+    >>> x = Value(3.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.parents
+    ()
+    """
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+@contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Give every node made inside this block the scope `name` (nested scopes join with "/").
+
+    nn's modules use it so drawings can group a neuron's or a layer's nodes.
+
+    >>> with scope("layer1"), scope("neuron0"):
+    ...     y = Value(1.0) * 2
+    >>> y.scope
+    'layer1/neuron0'
+    """
+    outer = _scope.get()
+    token = _scope.set(f"{outer}/{name}" if outer else name)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
