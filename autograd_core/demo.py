@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .gradcheck import gradcheck
 from .graph import backward_steps, topological_order

@@ -15,8 +15,8 @@ x1         0.5        2.78645      2.78645      ...        yes
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 from .graph import grad
 from .value import Value, no_grad
@@ -94,8 +94,8 @@ class GradcheckReport:
         lines = [f"{'input':<10} {'value':<10} {'backward':<12} {'numerical':<12} "
                  f"{'abs error':<10} ok"]
         for r in self.rows:
-            lines.append(f"{r.name:<10} {r.value:<10.6g} {r.backward:<12.6g} "
-                         f"{r.numerical:<12.6g} {r.abs_error:<10.2g} {'yes' if r.ok else 'NO'}")
+            lines.append(f"{r.name:<10} {r.value:<10.6g} {r.backward:<12.6g} {r.numerical:<12.6g} "
+                     + f"{r.abs_error:<10.2g} {'yes' if r.ok else 'NO'}")
         return "\n".join(lines)
 
 

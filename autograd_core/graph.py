@@ -17,7 +17,8 @@ succeeded, `grad()` returns it, and `backward_steps()` replays its record one no
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, NamedTuple, Sequence, overload
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple, overload
 
 from .ops import OPS, OpError, describe_call
 from .value import Constant, Value, operand_data

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .functional import cos, log, sign, sin, step
 
@@ -84,7 +85,7 @@ _register(Op("mul", "*", 2, operator.mul, _mul_vjp, "a * b; d/da = b, d/db = a")
 
 
 def _div_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
-    a, b = inputs
+    b = inputs[1]
     return g / b, -g * out / b  # d/db = -a / b**2 = -out / b
 
 
@@ -172,7 +173,8 @@ _register(Op("sum", "sum", None, lambda *xs: sum(xs), lambda g, inputs, out: (g,
 
 def _dot(*weights_then_inputs: float) -> float:
     n = len(weights_then_inputs) // 2
-    return sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]))
+    total: float = sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]))
+    return total
 
 
 def _dot_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from .ops import OPS, Op, OpError, describe_call
 
-__all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope", "sum_values", "dot"]
+__all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope",
+           "sum_values", "dot"]
 
 # Whether operations record a graph, and the scope name given to new nodes. Context variables
 # rather than globals, so a no_grad() in one thread or asyncio task never leaks into another.
@@ -68,7 +70,7 @@ class Value:
     scope: str
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _to_float(data, f"{type(self).__name__}()")
+        self.data = data if type(data) is float else _to_float(data, f"{type(self).__name__}()")
         self.grad = 0.0
         self.parents = ()
         self.op = ""
@@ -215,7 +217,9 @@ def as_value(x: Value | float, op_name: str = "") -> Value:
     """Return x if it is a Value, else a Constant holding it (TypeError for non-numbers)."""
     if isinstance(x, Value):
         return x
-    return Constant(_to_float(x, f"{op_name}: an operand" if op_name else "Constant()"))
+    if type(x) is not float:  # the message is only formatted when it is needed
+        x = _to_float(x, f"{op_name}: an operand" if op_name else "Constant()")
+    return Constant(x)
 
 
 def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
@@ -243,7 +247,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
     parents: tuple[Value, ...] = args  # type: ignore[assignment]
     for arg in args:
         if not isinstance(arg, Value):
-            parents = tuple(as_value(a, op_name) for a in args)
+            parents = tuple([as_value(a, op_name) for a in args])
             break
     inputs = operand_data(parents)
     try:

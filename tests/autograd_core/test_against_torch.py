@@ -9,7 +9,8 @@ gradient must agree.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -34,7 +35,7 @@ class Engine:
 OURS = Engine(Value, lambda x, s: x.leaky_relu(s), lambda x: x.step(), ag.sum, ag.dot)
 TORCH = Engine(
     lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True),
-    lambda x, s: torch.nn.functional.leaky_relu(x, s),
+    torch.nn.functional.leaky_relu,
     lambda x: (x > 0).to(torch.float64),  # Heaviside, with no gradient
     lambda xs: torch.stack(xs).sum(),
     lambda ws, xs: (torch.stack(ws) * torch.stack(xs)).sum(),

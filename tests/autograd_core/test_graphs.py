@@ -7,8 +7,7 @@ import math
 import pytest
 
 import autograd_core as ag
-from autograd_core import (OpError, Value, backward_steps, grad, hessian, no_grad,
-                           topological_order)
+from autograd_core import OpError, Value, backward_steps, grad, hessian, no_grad, topological_order
 
 
 def test_a_value_used_twice_has_two_parents_and_gets_both_contributions() -> None:

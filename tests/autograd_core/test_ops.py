@@ -6,8 +6,8 @@ of the first. Adding an op to the table without a spec here fails `test_every_op
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from hypothesis import given
@@ -136,7 +136,7 @@ def test_second_derivative_through_create_graph(name: str, data: st.DataObject) 
         assert first.data == pytest.approx(local_grads(name, xs)[i], rel=1e-12, abs=1e-12)
         for j in variables:
             second = grad(first, leaves[j])
-            numeric = central_difference(lambda v: local_grads(name, v)[i], xs, j, eps=1e-5)
+            numeric = central_difference(lambda v, i=i: local_grads(name, v)[i], xs, j, eps=1e-5)
             assert second == pytest.approx(numeric, rel=1e-4, abs=1e-5), f"d2/d{i}d{j}"
 
 

@@ -109,9 +109,9 @@ def test_comparing_with_a_non_number_names_the_type() -> None:
 
 
 def test_operators_refuse_non_numbers_naming_the_op_and_type() -> None:
-    with pytest.raises(TypeError, match="add: an operand .* got str"):
+    with pytest.raises(TypeError, match=r"add: an operand .* got str"):
         Value(1.0) + "x"  # type: ignore[operator]
-    with pytest.raises(TypeError, match="mul: an operand .* got list"):
+    with pytest.raises(TypeError, match=r"mul: an operand .* got list"):
         [1.0] * Value(2.0)  # type: ignore[operator]
 
 
