@@ -11,7 +11,7 @@ recorded graph in reverse topological order and fills in the gradient of every n
 0.940015
 """
 
-from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh
+from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import BackwardStep, Edge, backward, backward_steps, grad, hessian, topological_order
 from .ops import OPS, Op, OpError
@@ -22,9 +22,10 @@ sum = sum_values  # autograd_core.sum(values): one node for a whole sum
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum", "sum_values", "dot",
+    # `sum` is left out on purpose: a star import must not replace the builtin.
+    "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot",
     "backward", "backward_steps", "topological_order", "grad", "hessian", "BackwardStep", "Edge",
     "gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow",
     "OPS", "Op", "OpError",
-    "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",
 ]

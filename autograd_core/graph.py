@@ -20,8 +20,8 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
-from .ops import OPS, OpError, describe_call
-from .value import Constant, Value, operand_data
+from .ops import OPS, OpError, describe_call, failure_reason
+from .value import Constant, Value, operand_data, recording
 
 __all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian",
            "BackwardStep", "Edge"]
@@ -68,6 +68,14 @@ def _gradients(root: Value, create_graph: bool = False,
     they can be differentiated again. With `record`, appends (node, gradient, contributions
     to its parents) for every node, root first, as `backward_steps` shows them.
     """
+    if create_graph:
+        with recording():  # as in PyTorch, a graph of the gradients is recorded even in no_grad
+            return _walk(root, True, record)
+    return _walk(root, False, record)
+
+
+def _walk(root: Value, create_graph: bool, record: Record | None
+          ) -> tuple[list[Value], dict[Value, Any]]:
     order = topological_order(root)
     grads: dict[Value, Any] = {root: Constant(1.0) if create_graph else 1.0}
     get = grads.get
@@ -88,8 +96,8 @@ def _gradients(root: Value, create_graph: bool = False,
         try:
             contributions = op.vjp(g, inputs, output)
         except (ArithmeticError, ValueError) as exc:
-            reason = op.domain or str(exc)
-            raise OpError(f"backward of {describe_call(op, parents)}: {reason}") from None
+            raise OpError(f"backward of {describe_call(op, parents, node.label)}: "
+                          f"{failure_reason(op, exc, backward=True)}") from None
         if len(parents) == 2:
             # Unrolled for two parents, the common case: a zip loop here costs a third of the
             # whole pass. Same logic as the loop below.
@@ -115,16 +123,17 @@ def _gradients(root: Value, create_graph: bool = False,
 
 def _refuse_overflow(order: list[Value], grads: dict[Value, float]) -> None:
     # Non-finite data that the user put into the graph may legitimately give non-finite
-    # gradients; from finite data, an inf or NaN gradient is an overflow we refuse to hide.
+    # gradients (as in PyTorch), so then nothing is refused; from finite data, an inf or NaN
+    # gradient is an overflow we refuse to hide.
     if not all(_isfinite(node.data) for node in order):
         return
     for node in reversed(order):  # the first one the pass reached is where it went wrong
         g = grads.get(node, 0.0)
         if not _isfinite(g):
-            where = describe_call(OPS[node.op], node.parents) if node.parents else "a leaf"
-            name = f" {node.label!r}" if node.label else ""
-            raise OpError(f"backward: the gradient of node{name} ({where}) overflows a float "
-                          f"({g})")
+            name = f"{node.label!r} " if node.label else ""
+            what = (describe_call(OPS[node.op], node.parents) if node.parents
+                    else f"a leaf, {node.data:.6g}")
+            raise OpError(f"backward: the gradient of {name}({what}) overflows a float ({g})")
 
 
 def backward(root: Value) -> None:
@@ -190,7 +199,9 @@ class Edge(NamedTuple):
     """What one backward step sends along one edge to a parent."""
 
     parent: Value
-    local_grad: float  # d(node)/d(parent), the op's own derivative
+    # d(node)/d(parent), the op's own derivative; None where it does not exist at this point,
+    # which is possible only at a node no gradient reached (sqrt(0) behind a step).
+    local_grad: float | None
     contribution: float  # grad * local_grad: what is added to the parent's gradient
 
 
@@ -217,11 +228,19 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     record: Record = []
     _gradients(root, record=record)
     for node, g, contributions in record:
-        edges: tuple[Edge, ...] = ()
-        if node.parents:
-            local = OPS[node.op].vjp(1.0, operand_data(node.parents), node.data)
-            edges = tuple(
-                Edge(parent, 0.0 if lg is None else lg, 0.0 if c is None else c)
-                for parent, lg, c in zip(node.parents, local, contributions)
-            )
+        edges = tuple(Edge(parent, local, 0.0 if c is None else c)
+                      for parent, local, c in zip(node.parents, _local_grads(node), contributions))
         yield BackwardStep(node, g, edges)
+
+
+def _local_grads(node: Value) -> Sequence[float | None]:
+    """d(node)/d(parent) for each parent: the VJP with an output gradient of 1."""
+    if not node.parents:
+        return ()
+    try:
+        local = OPS[node.op].vjp(1.0, operand_data(node.parents), node.data)
+    except (ArithmeticError, ValueError):
+        # Where a gradient reached the node this VJP already succeeded in the pass, so only a
+        # node nothing flowed to can get here: its derivative does not exist at this point.
+        return (None,) * len(node.parents)
+    return [0.0 if lg is None else lg for lg in local]

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .functional import cos, log, sign, sin, step
+from .functional import cos, logistic, sign, sin, step, xlogy
 
-__all__ = ["Op", "OPS", "OpError"]
+__all__ = ["Op", "OPS", "OpError", "describe_call", "failure_reason"]
 
 Grads = tuple[Any, ...]
 
@@ -51,14 +51,27 @@ class OpError(ValueError, ArithmeticError):
     """
 
 
-def describe_call(op: Op, operands: Sequence[Any]) -> str:
-    """Render `log(x=-2)`: the op applied to its operands, with their labels where they have one."""
+def describe_call(op: Op, operands: Sequence[Any], result_label: str = "") -> str:
+    """Render `y = log(x=-2)`: the op applied to its operands, with labels where there are any."""
     parts = []
     for operand in operands:
         label = getattr(operand, "label", "")
         data = getattr(operand, "data", operand)
         parts.append(f"{label}={data:.6g}" if label else f"{data:.6g}")
-    return f"{op.name}({', '.join(parts)})"
+    call = f"{op.name}({', '.join(parts)})"
+    return f"{result_label} = {call}" if result_label else call
+
+
+def failure_reason(op: Op, exc: Exception, backward: bool = False) -> str:
+    """Why an op's forward rule (or, with `backward`, its VJP) raised `exc`, in words."""
+    if isinstance(exc, OpError):  # an op inside a higher-order gradient: its own message
+        return str(exc)
+    what = "the derivative" if backward else "the result"
+    if isinstance(exc, OverflowError):
+        return f"{what} overflows a float"
+    if isinstance(exc, ZeroDivisionError):
+        return "the derivative is infinite here" if backward else "division by zero"
+    return op.domain or str(exc)
 
 
 OPS: dict[str, Op] = {}
@@ -98,6 +111,8 @@ def _pow_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
     x, n = inputs
     # The exponent is a constant (a number in the expression), so it gets no gradient; this is
     # what lets x ** 2 be differentiated at negative x, where log(x) does not exist.
+    if n == 0:  # x ** 0 is constant; n * x ** -1 would divide by zero at x = 0
+        return None, None
     return g * n * x ** (n - 1), None
 
 
@@ -107,7 +122,7 @@ _register(Op("pow", "**", 2, math.pow, _pow_vjp, "x ** n for a number n; d/dx = 
 
 def _pow_value_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
     x, n = inputs
-    return g * n * x ** (n - 1), g * out * log(x)
+    return g * n * x ** (n - 1), g * xlogy(out, x)  # x**y log(x), which is 0 at x = 0
 
 
 _register(Op("pow_value", "**", 2, math.pow, _pow_value_vjp,
@@ -137,15 +152,7 @@ _register(Op("tanh", "tanh", 1, math.tanh, lambda g, inputs, out: (g * (1 - out 
              "tanh(x); d/dx = 1 - tanh(x)**2"))
 
 
-def _sigmoid(x: float) -> float:
-    # Only ever exponentiate a non-positive number, so exp cannot overflow for any finite x.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-_register(Op("sigmoid", "sigmoid", 1, _sigmoid,
+_register(Op("sigmoid", "sigmoid", 1, logistic,
              lambda g, inputs, out: (g * out * (1 - out),),
              "1 / (1 + e**-x); d/dx = sigmoid(x) * (1 - sigmoid(x))"))
 _register(Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0,
@@ -155,12 +162,15 @@ _register(Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0,
 
 def _leaky_relu_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
     x, slope = inputs
-    positive = step(x)
-    return g * (positive + slope * (1 - positive)), None  # the slope is a constant
+    negative = 1 - step(x)
+    # The slope is usually a number (a constant); a Value slope is learned, as in PReLU.
+    return g * (1 - negative + slope * negative), g * x * negative
 
 
 _register(Op("leaky_relu", "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
-             _leaky_relu_vjp, "x if x > 0 else slope * x; d/dx = 1 if x > 0 else slope"))
+             _leaky_relu_vjp,
+             "x if x > 0 else slope * x; d/dx = 1 if x > 0 else slope, "
+             "d/dslope = 0 if x > 0 else x"))
 _register(Op("step", "step", 1, lambda x: 1.0 if x > 0 else 0.0,
              lambda g, inputs, out: (None,),
              "1 if x > 0 else 0 (Heaviside); d/dx = 0"))
@@ -172,7 +182,10 @@ _register(Op("sum", "sum", None, lambda *xs: sum(xs), lambda g, inputs, out: (g,
 
 
 def _dot(*weights_then_inputs: float) -> float:
-    n = len(weights_then_inputs) // 2
+    n, odd = divmod(len(weights_then_inputs), 2)
+    if odd:
+        raise TypeError(f"dot needs as many weights as inputs, got {len(weights_then_inputs)} "
+                        "operands")
     total: float = sum(map(operator.mul, weights_then_inputs[:n], weights_then_inputs[n:]))
     return total
 

@@ -21,9 +21,8 @@ import numbers
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
 
-from .ops import OPS, Op, OpError, describe_call
+from .ops import OPS, OpError, describe_call, failure_reason
 
 __all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope",
            "sum_values", "dot"]
@@ -63,7 +62,7 @@ class Value:
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
 
     data: float
-    grad: Any  # a float; a Value only inside higher-order differentiation
+    grad: float
     parents: tuple[Value, ...]
     op: str
     label: str
@@ -148,8 +147,8 @@ class Value:
         """max(0, self)."""
         return apply("relu", self)
 
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        """self if self > 0, else slope * self."""
+    def leaky_relu(self, slope: Value | float = 0.01) -> Value:
+        """self if self > 0, else slope * self (a Value slope is learned, as in PReLU)."""
         return apply("leaky_relu", self, slope)
 
     def step(self) -> Value:
@@ -160,9 +159,6 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
-
-    def __bool__(self) -> bool:
-        return self.data != 0.0
 
     def __lt__(self, other: Value | float) -> bool:
         return self.data < _plain(other)
@@ -236,13 +232,17 @@ def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
     return tuple([p.data for p in parents])
 
 
+# apply makes nodes without calling __init__: it has already checked everything __init__ would.
 _new = object.__new__
 
 
 def apply(op_name: str, *args: Value | float) -> Value:
     """Apply an op-table entry to Values (or numbers) and return the recorded result node."""
     op = OPS[op_name]
-    if op.arity is not None and len(args) != op.arity:
+    if op.arity is None:
+        if not args:
+            raise TypeError(f"{op_name} needs at least one operand")
+    elif len(args) != op.arity:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
     parents: tuple[Value, ...] = args  # type: ignore[assignment]
     for arg in args:
@@ -253,7 +253,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
     try:
         data = op.forward(*inputs)
     except (ArithmeticError, ValueError) as exc:
-        raise _forward_error(op, parents, exc) from None
+        raise OpError(f"{describe_call(op, parents)}: {failure_reason(op, exc)}") from None
     if not _isfinite(data) and all(map(_isfinite, inputs)):
         raise OpError(f"{describe_call(op, parents)}: the result overflows a float ({data})")
     node: Value = _new(Value)
@@ -268,16 +268,6 @@ def apply(op_name: str, *args: Value | float) -> Value:
         node.parents = ()
         node.op = ""
     return node
-
-
-def _forward_error(op: Op, parents: Sequence[Value], exc: Exception) -> OpError:
-    if isinstance(exc, OverflowError):
-        reason = "the result overflows a float"
-    elif isinstance(exc, ZeroDivisionError):
-        reason = "division by zero"
-    else:
-        reason = op.domain or str(exc)
-    return OpError(f"{describe_call(op, parents)}: {reason}")
 
 
 def sum_values(values: Iterable[Value | float]) -> Value:
@@ -305,6 +295,16 @@ def no_grad() -> Iterator[None]:
     ()
     """
     token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """Record graphs inside this block even within no_grad() (as create_graph=True needs)."""
+    token = _recording.set(True)
     try:
         yield
     finally:

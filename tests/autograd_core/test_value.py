@@ -100,7 +100,6 @@ def test_comparisons_look_at_data_and_equality_at_identity() -> None:
     assert a != b and a == a
     assert len({a, b}) == 2
     assert float(a) == 1.0
-    assert bool(Value(0.0)) is False and bool(Value(-2.0)) is True
 
 
 def test_comparing_with_a_non_number_names_the_type() -> None:
@@ -217,6 +216,23 @@ def test_dot_refuses_mismatched_lengths() -> None:
 def test_apply_refuses_the_wrong_number_of_operands() -> None:
     with pytest.raises(TypeError, match="mul takes 2 operand"):
         ag.apply("mul", Value(1.0))
+    with pytest.raises(TypeError, match="sum needs at least one operand"):
+        ag.apply("sum")
+    with pytest.raises(TypeError, match="dot needs as many weights as inputs, got 3 operands"):
+        ag.apply("dot", Value(1.0), Value(2.0), Value(3.0))
+
+
+def test_star_import_leaves_the_builtin_sum_alone() -> None:
+    namespace: dict[str, object] = {}
+    exec("from autograd_core import *\nresult = sum(range(3))", namespace)
+    assert namespace["result"] == 3 and "Value" in namespace
+
+
+def test_a_value_slope_of_leaky_relu_gets_its_gradient() -> None:
+    x, slope = Value(-2.0), Value(0.1)
+    y = x.leaky_relu(slope)
+    y.backward()
+    assert (y.data, x.grad, slope.grad) == (-0.2, 0.1, -2.0)
 
 
 # --- Bad input: clear errors, never a complex number, never a silent NaN --------------------
