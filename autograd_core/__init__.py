@@ -13,7 +13,16 @@ recorded graph in reverse topological order and fills in the gradient of every n
 
 from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
-from .graph import BackwardStep, Edge, backward, backward_steps, grad, hessian, topological_order
+from .graph import (
+                    BackwardStep,
+                    Edge,
+                    backward,
+                    backward_steps,
+                    grad,
+                    hessian,
+                    local_grads,
+                    topological_order,
+)
 from .ops import OPS, Op, OpError
 from .value import Constant, Value, apply, as_value, dot, no_grad, scope, sum_values
 
@@ -24,7 +33,8 @@ __version__ = "0.1.0"
 __all__ = [
     # `sum` is left out on purpose: a star import must not replace the builtin.
     "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot",
-    "backward", "backward_steps", "topological_order", "grad", "hessian", "BackwardStep", "Edge",
+    "backward", "backward_steps", "topological_order", "grad", "hessian", "local_grads",
+    "BackwardStep", "Edge",
     "gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow",
     "OPS", "Op", "OpError",
     "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",

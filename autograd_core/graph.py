@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, overload
 from .ops import OPS, OpError, describe_call, failure_reason
 from .value import Constant, Value, operand_data, recording
 
-__all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian",
+__all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian", "local_grads",
            "BackwardStep", "Edge"]
 
 _isfinite = math.isfinite
@@ -229,12 +229,20 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     _gradients(root, record=record)
     for node, g, contributions in record:
         edges = tuple(Edge(parent, local, 0.0 if c is None else c)
-                      for parent, local, c in zip(node.parents, _local_grads(node), contributions))
+                      for parent, local, c in zip(node.parents, local_grads(node), contributions))
         yield BackwardStep(node, g, edges)
 
 
-def _local_grads(node: Value) -> Sequence[float | None]:
-    """d(node)/d(parent) for each parent: the VJP with an output gradient of 1."""
+def local_grads(node: Value) -> Sequence[float | None]:
+    """d(node)/d(parent) for each parent: the op's VJP with an output gradient of 1.
+
+    None where the derivative does not exist at this point (sqrt at 0). Diagrams label edges
+    with these numbers; backward multiplies them by the gradient that reached the node.
+
+    >>> from autograd_core import Value
+    >>> local_grads(Value(3.0) * Value(-2.0))
+    [-2.0, 3.0]
+    """
     if not node.parents:
         return ()
     try:

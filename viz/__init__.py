@@ -1,1 +1,21 @@
-"""viz: drawing the forward and backward graph of autograd_core Values (see issue 5)."""
+"""viz: draw the forward and backward graph of autograd_core Values, and step through backprop.
+
+Drawing is four steps, the first three pure: `extract` (the graph as data), `DrawOptions`
+(every layout choice), `to_dot` (deterministic DOT text), and `render` (the only step that runs
+Graphviz or writes a file: system `dot` if present, else the PyPI package graphviz-pure).
+`draw` does the first three in one call and returns a `graphviz.Digraph` that displays inline.
+"""
+
+from .diagram import Diagram
+from .dot import DrawOptions, GraphTooLarge, build, to_dot
+from .draw import draw, path_links
+from .graph import Graph, GraphNode, Link, extract
+from .player import Frame, StepThrough, step_through
+from .renderer import Renderer, RendererNotFound, RenderError, find_renderer, render
+
+__all__ = [
+    "draw", "render", "step_through", "StepThrough", "Frame", "extract", "to_dot", "build",
+    "DrawOptions", "Diagram", "path_links",
+    "Graph", "GraphNode", "Link", "GraphTooLarge", "find_renderer", "Renderer",
+    "RendererNotFound", "RenderError",
+]

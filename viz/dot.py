@@ -1,0 +1,315 @@
+"""Steps 2 and 3 of drawing: a Graph and the options -> DOT text. Pure: no files, no processes.
+
+Every layout choice (view, direction, clusters, collapsing, colours, labels) is an option
+here; the renderer makes none. Value nodes are records (label | data | grad), each operation
+a small node with its symbol, and edges run from operands to results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .diagram import Diagram
+from .graph import Graph, GraphNode
+
+__all__ = ["DrawOptions", "GraphTooLarge", "build", "to_dot"]
+
+VIEWS = ("both", "forward", "backward")
+DIRECTIONS = ("LR", "TB", "RL", "BT")
+
+POSITIVE = (214, 96, 77)  # red: increasing this value increases the output
+NEGATIVE = (67, 147, 195)  # blue: increasing it decreases the output
+HIGHLIGHT = "#e6550d"
+NOT_FINITE = "#c51b7d"
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than a drawing can show readably."""
+
+
+@dataclass(frozen=True)
+class DrawOptions:
+    """How to draw a graph. Every field is checked, and a bad value says what is allowed."""
+
+    view: str = "both"  # "forward" (data), "backward" (grad) or "both"
+    rankdir: str = "LR"  # direction of the edges: LR, TB, RL or BT
+    number_format: str = ".4g"  # format spec for data, grad and local derivatives
+    edge_labels: bool = False  # label edges with d(out)/d(in) (and what backward sends)
+    color: bool = True  # fill value nodes by gradient sign and magnitude
+    highlight: frozenset[str] = frozenset()  # node ids to emphasise
+    highlight_links: frozenset[tuple[str, str]] = frozenset()  # (parent id, child id) pairs
+    clusters: bool = True  # group nodes by the scope (module) that made them
+    collapse: int | str | None = "auto"  # scope depth to fold into boxes; "auto"; None: never
+    max_nodes: int = 500  # most drawn nodes (values, ops, boxes) before collapsing or refusing
+    caption: str = ""  # a line of text under the graph
+    constants_as_nodes: bool = True  # draw numbers written in the expression as nodes
+    show_ids: bool = False  # name unlabelled value nodes by their id (n0, n1, ...)
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}; got {self.view!r}")
+        if self.rankdir not in DIRECTIONS:
+            raise ValueError(f"rankdir must be one of {', '.join(DIRECTIONS)}; "
+                             f"got {self.rankdir!r}")
+        try:
+            format(1.5, self.number_format)
+        except (ValueError, TypeError):
+            raise ValueError(f"number_format {self.number_format!r} is not a format spec for "
+                             "floats (try '.4g' or '.3f')") from None
+        if not (self.collapse in (None, "auto") or
+                (isinstance(self.collapse, int) and self.collapse >= 1)):
+            raise ValueError(f"collapse must be None, 'auto' or a scope depth >= 1; "
+                             f"got {self.collapse!r}")
+        if not isinstance(self.max_nodes, int) or self.max_nodes < 1:
+            raise ValueError(f"max_nodes must be a positive int; got {self.max_nodes!r}")
+
+
+@dataclass
+class _Layout:
+    """Which nodes are drawn, which are folded into which group box."""
+
+    depth: int | None
+    group_of: dict[str, str] = field(default_factory=dict)  # node id -> group scope path
+    hidden: set[str] = field(default_factory=set)  # constants not drawn
+
+    def group_ids(self) -> dict[str, str]:
+        """Scope path -> DOT id of its box: g0, g1, ... in order of first appearance."""
+        ids: dict[str, str] = {}
+        for path in self.group_of.values():
+            ids.setdefault(path, f"g{len(ids)}")
+        return ids
+
+
+def _scope_parts(scope: str) -> list[str]:
+    return scope.split("/") if scope else []
+
+
+def _plan(graph: Graph, options: DrawOptions, depth: int | None) -> _Layout:
+    layout = _Layout(depth)
+    consumers: dict[str, list[str]] = {}
+    for link in graph.links:
+        consumers.setdefault(link.parent, []).append(link.child)
+    if depth is not None:
+        for node in graph.nodes:
+            parts = _scope_parts(node.scope)
+            if len(parts) >= depth:
+                layout.group_of[node.id] = "/".join(parts[:depth])
+        # A leaf (a weight, a constant) used only inside one group belongs to that group.
+        for node in graph.nodes:
+            if node.op or node.id in layout.group_of or node.id not in consumers:
+                continue
+            groups = {layout.group_of.get(child) for child in consumers[node.id]}
+            if len(groups) == 1 and None not in groups:
+                layout.group_of[node.id] = groups.pop()  # type: ignore[assignment]
+    if not options.constants_as_nodes:
+        layout.hidden = {n.id for n in graph.nodes if n.constant and n.id not in layout.group_of}
+    return layout
+
+
+def _drawn_count(graph: Graph, layout: _Layout) -> int:
+    visible = [n for n in graph.nodes if n.id not in layout.group_of and n.id not in layout.hidden]
+    return len(visible) + sum(1 for n in visible if n.op) + len(set(layout.group_of.values()))
+
+
+def _choose_layout(graph: Graph, options: DrawOptions) -> _Layout:
+    deepest = max((len(_scope_parts(n.scope)) for n in graph.nodes), default=0)
+    if options.collapse == "auto":
+        candidates: list[int | None] = [None, *range(deepest, 0, -1)]
+    else:
+        candidates = [options.collapse]  # type: ignore[list-item]
+    for depth in candidates:
+        layout = _plan(graph, options, depth)
+        count = _drawn_count(graph, layout)
+        if count <= options.max_nodes:
+            return layout
+    hint = (f"collapse=1..{deepest} folds each scope at that depth into one box"
+            if deepest else "its nodes carry no scopes (nn modules add them), so they cannot be "
+                            "collapsed")
+    raise GraphTooLarge(
+        f"the graph would draw {count} nodes, more than max_nodes={options.max_nodes}; "
+        f"{hint}, or raise max_nodes (layout time grows fast: thousands of nodes take seconds "
+        f"to minutes)")
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    if x is None:
+        return "?"
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return format(x, spec)
+
+
+def _escape_record(text: str) -> str:
+    # Unescaped { } | < > in a record label make both renderers draw a broken node silently.
+    for char in "\\{}|<>\"":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _fill(grad: float | None, scale: float) -> str:
+    if grad is None or scale == 0 or grad == 0:
+        return "white"
+    base = POSITIVE if grad > 0 else NEGATIVE
+    strength = 0.15 + 0.7 * min(1.0, abs(grad) / scale)
+    rgb = (round(255 + (c - 255) * strength) for c in base)
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[str, str]:
+    spec = options.number_format
+    shows_grad = options.view in ("both", "backward")
+    if node.constant:
+        return {"label": _escape_record(_fmt(node.data, spec)), "shape": "box",
+                "style": "rounded,dashed", "color": "gray50", "fontcolor": "gray30"}
+    name = node.label or (node.id if options.show_ids else "")
+    fields = [_escape_record(name)] if name else []
+    if options.view in ("both", "forward"):
+        fields.append(f"data {_escape_record(_fmt(node.data, spec))}")
+    if shows_grad:
+        fields.append(f"grad {_escape_record(_fmt(node.grad, spec))}")
+    attrs = {"label": "{ " + " | ".join(fields) + " }", "shape": "record", "style": "filled",
+             "fillcolor": "white"}
+    if shows_grad and node.grad is not None:
+        if not math.isfinite(node.grad):
+            attrs.update(fillcolor="#f4a6d7", color=NOT_FINITE, penwidth="2")
+        elif node.grad == 0:  # no gradient flows here: a dead relu, a step, a flat spot
+            attrs.update(fillcolor="gray92", style="filled,dashed")
+        elif options.color:
+            attrs["fillcolor"] = _fill(node.grad, scale)
+    if node.id in options.highlight:
+        attrs.update(color=HIGHLIGHT, penwidth="3")
+    return attrs
+
+
+def _group_label(graph: Graph, members: list[GraphNode], name: str, outputs: list[GraphNode],
+                 options: DrawOptions) -> str:
+    spec = options.number_format
+    fields = [_escape_record(name.rsplit("/", 1)[-1]), f"{len(members)} nodes"]
+    if len(outputs) == 1:
+        out = outputs[0]
+        if options.view in ("both", "forward"):
+            fields.append(f"out {_escape_record(_fmt(out.data, spec))}")
+        if options.view in ("both", "backward"):
+            fields.append(f"grad {_escape_record(_fmt(out.grad, spec))}")
+    else:
+        fields.append(f"{len(outputs)} outputs")
+    return "{ " + " | ".join(fields) + " }"
+
+
+def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
+    """The drawing as a `graphviz.Digraph` (a `Diagram`), built in memory."""
+    options = options or DrawOptions()
+    layout = _choose_layout(graph, options)
+    diagram = Diagram(name="autograd", graph_attr={"rankdir": options.rankdir})
+    diagram.attr("node", fontname="Helvetica", fontsize="11")
+    diagram.attr("edge", fontname="Helvetica", fontsize="9")
+    if options.caption:
+        diagram.attr(label=options.caption, labelloc="b", fontname="Helvetica", fontsize="12")
+    finite = [abs(n.grad) for n in graph.nodes
+              if n.grad is not None and math.isfinite(n.grad) and not n.constant]
+    scale = max(finite, default=0.0)
+
+    # Which statements go in which cluster: scope path -> DOT statements.
+    statements: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+
+    def place(scope: str, kind: str, name: str, attrs: dict[str, str]) -> None:
+        key = scope if options.clusters else ""
+        statements.setdefault(key, []).append((kind, name, attrs))
+
+    groups: dict[str, list[GraphNode]] = {}
+    group_ids = layout.group_ids()
+    boxes = set(group_ids.values())
+
+    def entity(node_id: str) -> str:
+        """What stands for a node in the drawing: itself, or its group's box."""
+        group = layout.group_of.get(node_id)
+        return group_ids[group] if group is not None else node_id
+
+    for node in graph.nodes:
+        if node.id in layout.group_of:
+            groups.setdefault(layout.group_of[node.id], []).append(node)
+            continue
+        if node.id in layout.hidden:
+            continue
+        place(node.scope, "node", node.id, _value_attrs(node, options, scale))
+        if node.op:
+            place(node.scope, "node", f"{node.id}_op",
+                  {"label": _escape_record(node.symbol), "shape": "ellipse", "width": "0.3",
+                   "height": "0.3", "margin": "0.02"})
+    consumers_outside: dict[str, set[str]] = {}
+    for link in graph.links:
+        if layout.group_of.get(link.parent) is not None and \
+                layout.group_of.get(link.parent) != layout.group_of.get(link.child):
+            consumers_outside.setdefault(link.parent, set()).add(link.child)
+    for name, members in groups.items():
+        outputs = [m for m in members if m.id in consumers_outside or m.id == graph.root]
+        parent_scope = name.rsplit("/", 1)[0] if "/" in name else ""
+        place(parent_scope, "node", group_ids[name],
+              {"label": _group_label(graph, members, name, outputs, options), "shape": "record",
+               "style": "filled,bold", "fillcolor": "lightyellow"})
+
+    _emit_clusters(diagram, statements)
+
+    drawn_links: set[tuple[str, str]] = set()
+    for link in graph.links:
+        tail, head_node = entity(link.parent), entity(link.child)
+        if link.parent in layout.hidden or (tail == head_node and tail in boxes):
+            continue
+        head = head_node if head_node in boxes else f"{link.child}_op"
+        highlighted = (link.parent, link.child) in options.highlight_links
+        if tail in boxes or head in boxes:
+            if (tail, head) in drawn_links:
+                continue
+            drawn_links.add((tail, head))
+            diagram.edge(tail, head)
+            continue
+        attrs: dict[str, str] = {}
+        if options.edge_labels and link.local_grad is not None:
+            text = f"∂ {_fmt(link.local_grad, options.number_format)}"
+            if options.view != "forward" and link.contribution is not None:
+                text += f"\\n→ {_fmt(link.contribution, options.number_format)}"
+            attrs["label"] = text
+        if highlighted:
+            attrs.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+        diagram.edge(tail, head, **attrs)
+    highlighted_children = {child for _, child in options.highlight_links}
+    for node in graph.nodes:
+        if node.op and node.id not in layout.group_of:
+            if node.id in highlighted_children:
+                diagram.edge(f"{node.id}_op", node.id, color=HIGHLIGHT, penwidth="2.5")
+            else:
+                diagram.edge(f"{node.id}_op", node.id)
+    return diagram
+
+
+def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, str, dict[str, str]]]]
+                   ) -> None:
+    """Write nodes into nested clusters, one per scope path component, in first-seen order."""
+    tree: dict[str, list[str]] = {}  # scope path -> child scope paths
+    for scope in statements:
+        parts = _scope_parts(scope)
+        for i in range(len(parts)):
+            parent, child = "/".join(parts[:i]), "/".join(parts[: i + 1])
+            children = tree.setdefault(parent, [])
+            if child not in children:
+                children.append(child)
+    counter = iter(range(1_000_000))
+
+    def emit(target: Diagram, scope: str) -> None:
+        for kind, name, attrs in statements.get(scope, []):
+            if kind == "node":
+                target.node(name, **attrs)
+        for child in tree.get(scope, []):
+            with target.subgraph(name=f"cluster_{next(counter)}") as cluster:
+                cluster.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="gray60",
+                             fontname="Helvetica", fontsize="10")
+                emit(cluster, child)
+
+    emit(diagram, "")
+
+
+def to_dot(graph: Graph, options: DrawOptions | None = None) -> str:
+    """The DOT text of a drawing: deterministic, so tests compare it with golden files."""
+    return str(build(graph, options).source)
+
