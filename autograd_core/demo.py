@@ -1,8 +1,10 @@
-"""`autograd-core demo`: the engine on the course's worked examples, printed for a terminal."""
+"""`autograd-core demo`: the engine on the course's worked examples, printed for a terminal,
+with the graphs drawn to files when viz is installed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from .gradcheck import gradcheck
 from .graph import backward_steps, topological_order
@@ -36,8 +38,8 @@ def two_layer_network() -> tuple[Value, dict[str, Value]]:
     return loss, named
 
 
-def run(out: Print = print) -> None:
-    """Print the demo."""
+def run(out: Print = print, output_dir: Path | None = None) -> None:
+    """Print the demo; with `output_dir`, also draw its graphs there (needs viz)."""
     out("autograd-core demo: every number below was computed by the engine's backward pass.\n")
 
     out("1. The course's two-layer sigmoid network, x = (5, 3), target 1, J = -log(y)")
@@ -65,6 +67,7 @@ def run(out: Print = print) -> None:
     x1w1, x2w2 = _labelled(x1 * w1, "x1w1"), _labelled(x2 * w2, "x2w2")
     n = _labelled(_labelled(x1w1 + x2w2, "s") + b, "n")
     o = _labelled(n.tanh(), "o")
+    o.backward()
     for step in backward_steps(o):
         for edge in step.edges:
             out(f"   d o/d {_name(edge.parent):<4} += d o/d {_name(step.node):<4} * "
@@ -75,3 +78,27 @@ def run(out: Print = print) -> None:
     out("   " + str(gradcheck(lambda a, b: a * b + a.tanh(), [Value(0.5, label="a"),
                                                              Value(-1.5, label="b")]))
         .replace("\n", "\n   "))
+
+    if output_dir is not None:
+        _draw(out, output_dir, o, loss)
+
+
+def _draw(out: Print, output_dir: Path, neuron: Value, network: Value) -> None:
+    # The one place the engine's demo uses viz (imported here, so the engine never needs it).
+    import viz
+
+    output_dir = output_dir.resolve()  # printed paths a terminal can open
+    files = [
+        viz.render(viz.draw(neuron, edge_labels=True), output_dir / "neuron.svg"),
+        viz.step_through(neuron).save(output_dir / "neuron_backprop.html"),
+        viz.render(viz.draw(network, highlight_path=_find(network, "W11")),
+                   output_dir / "two_layer_network.svg"),
+    ]
+    out("\n5. Drawings (open them in a browser):")
+    out("   the neuron's graph, each edge labelled with its local derivative: " + str(files[0]))
+    out("   its backward pass, one step at a time (press next):               " + str(files[1]))
+    out("   the two-layer network, the path from W11 to J highlighted:         " + str(files[2]))
+
+
+def _find(root: Value, label: str) -> Value:
+    return next(node for node in topological_order(root) if node.label == label)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 
+os.environ.setdefault("MPLBACKEND", "Agg")  # plots in tests never need a screen
+
 import pytest
 from hypothesis import HealthCheck, settings
 

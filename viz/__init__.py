@@ -4,6 +4,8 @@ Drawing is four steps, the first three pure: `extract` (the graph as data), `Dra
 (every layout choice), `to_dot` (deterministic DOT text), and `render` (the only step that runs
 Graphviz or writes a file: system `dot` if present, else the PyPI package graphviz-pure).
 `draw` does the first three in one call and returns a `graphviz.Digraph` that displays inline.
+`step_through` plays the backward pass one node at a time; `viz.plots` has the lesson plots
+(matplotlib, imported only when a plot is made).
 """
 
 from .diagram import Diagram

@@ -16,7 +16,6 @@ import hashlib
 import html
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from autograd_core import BackwardStep, Value, backward_steps
 
 from .dot import DrawOptions, GraphTooLarge, build
 from .graph import Graph, extract
-from .renderer import render
+from .renderer import atomic_write, render
 
 __all__ = ["Frame", "StepThrough", "step_through"]
 
@@ -153,16 +152,7 @@ class StepThrough:
         page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                 "<title>Backward pass, step by step</title></head><body>\n"
                 f"{self.html(autoplay)}\n</body></html>\n")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(page)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        return atomic_write(target, page.encode("utf-8"))
 
 
 def step_through(root: Value, **options: object) -> StepThrough:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Renderer", "RendererNotFound", "RenderError", "find_renderer", "render",
-           "ENV_VAR"]
+           "atomic_write", "ENV_VAR"]
 
 ENV_VAR = "AUTOGRAD_CORE_DOT"
 RASTER_FORMATS = {"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"}
@@ -139,11 +139,17 @@ def render(graph: Any, path: str | os.PathLike[str] | None = None, format: str |
         print(f"viz: rendered {fmt} with {renderer.kind} ({renderer.path})", file=sys.stderr)
     if target is None:
         return result.stdout
+    return atomic_write(target, result.stdout)
+
+
+def atomic_write(target: Path, data: bytes) -> Path:
+    """Write a file so that it is either complete or absent: write a temporary file, rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(result.stdout)
+            file.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a drawing is an ordinary file
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

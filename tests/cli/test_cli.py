@@ -20,13 +20,13 @@ def command() -> str:
     return found
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([command(), *args], capture_output=True, text=True, timeout=120,
-                          check=False, env={**os.environ, "PYTHONWARNINGS": "error"})
+                          check=False, cwd=cwd, env={**os.environ, "PYTHONWARNINGS": "error"})
 
 
-def test_demo_prints_the_course_numbers() -> None:
-    result = run("demo")
+def test_demo_prints_the_course_numbers(tmp_path: Path) -> None:
+    result = run("demo", "--no-drawings", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "0.590378" in out and "-1.69383" in out  # y and dJ/dy of the course network
@@ -34,6 +34,21 @@ def test_demo_prints_the_course_numbers() -> None:
     assert "df/dx = 4, df/dy = 2, df/dz = 0" in out
     assert "d o/d x1   += d o/d x1w1 * d x1w1/d x1 = 0.5 * -3 = -1.5" in out
     assert out.count(" yes") == 2 and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # --no-drawings draws nothing
+
+
+def test_demo_draws_the_graphs_and_the_step_through(tmp_path: Path) -> None:
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "autograd-core-demo"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["neuron.svg", "neuron_backprop.html", "two_layer_network.svg"]
+    for name in files:
+        assert str(folder / name) in result.stdout
+    assert "<svg" in (folder / "neuron.svg").read_text()
+    assert (folder / "neuron_backprop.html").read_text().count('class="agc-frame"') == 11
+    other = run("demo", "--out", str(tmp_path / "elsewhere"), cwd=tmp_path)
+    assert other.returncode == 0 and (tmp_path / "elsewhere" / "neuron.svg").exists()
 
 
 def test_version_and_usage() -> None:

@@ -1,0 +1,75 @@
+"""The lesson plots (matplotlib, Agg backend): what they draw, and their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from viz import plots
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():  # type: ignore[no-untyped-def]
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_activations_and_the_derivatives_backprop_uses() -> None:
+    fig = plots.plot_activations(("sigmoid", "relu", "step"), x_range=(-2, 2), points=5)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["sigmoid", "d sigmoid / dx", "relu",
+                                               "d relu / dx", "step", "d step / dx"]
+    xs, sigmoid_slope = axes[1].lines[0].get_data()
+    assert list(xs) == [-2, -1, 0, 1, 2]
+    assert sigmoid_slope[2] == pytest.approx(0.25)  # sigma'(0) = 1/4
+    assert list(axes[3].lines[0].get_ydata()) == [0, 0, 0, 1, 1]  # relu' (0 at 0)
+    assert list(axes[5].lines[0].get_ydata()) == [0] * 5  # the step passes no gradient
+
+
+def test_history_plots_training_next_to_validation(tmp_path: Path) -> None:
+    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.5, 0.8, 0.9]}
+    fig = plots.plot_history(history)
+    loss_ax, accuracy_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
+    assert list(loss_ax.lines[1].get_ydata()) == [1.1, 0.7, 0.6]
+    assert len(accuracy_ax.lines) == 1
+    fig.savefig(tmp_path / "history.png")
+    assert (tmp_path / "history.png").stat().st_size > 1000
+
+
+def test_decision_boundary_shades_the_classifier_and_shows_the_data() -> None:
+    X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]
+    y = [0, 1, 1, 0]
+    calls = []
+
+    def predict(point: list[float]) -> float:
+        calls.append(point)
+        return 1.0 if point[1] > 0.5 else 0.0
+
+    fig = plots.plot_decision_boundary(predict, X, y, resolution=10)
+    (ax,) = fig.axes
+    assert len(calls) == 100
+    assert len(ax.collections[-1].get_offsets()) == 4  # the data points on top
+
+
+def test_gradient_magnitudes_per_layer_on_a_log_scale() -> None:
+    fig = plots.plot_gradient_magnitudes({"layer 1": [1e-4, 1e-5], "layer 2": [0.1, 0.05]})
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log" and len(ax.lines) == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: plots.plot_activations(("swish",)), "unknown activation 'swish'; choose from step"),
+    (lambda: plots.plot_activations(points=1), "points must be at least 2"),
+    (lambda: plots.plot_history({}), "history is empty"),
+    (lambda: plots.plot_history({"lr": [0.1]}), "neither loss nor accuracy; its keys: lr"),
+    (lambda: plots.plot_decision_boundary(lambda p: 0.0, [[1.0, 2.0, 3.0]], [0]),
+     "X must be a non-empty list of 2-D points"),
+    (lambda: plots.plot_gradient_magnitudes({}), "magnitudes is empty"),
+])
+def test_bad_input_is_refused_with_the_reason(call, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=message):
+        call()
