@@ -144,11 +144,15 @@ def backward(root: Value) -> None:
     error leaves every gradient as it was.
     """
     order, grads = _gradients(root)
-    for node in order:
+    for node, g in grads.items():
         if node.parents:
-            node.grad = grads.get(node, 0.0)
-        elif node in grads:
-            node.grad += grads[node]
+            node.grad = g
+        else:
+            node.grad += g
+    if len(grads) < len(order):  # interior nodes nothing flowed to (behind a step) get 0
+        for node in order:
+            if node.parents and node not in grads:
+                node.grad = 0.0
 
 
 @overload

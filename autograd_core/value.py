@@ -218,6 +218,15 @@ def as_value(x: Value | float, op_name: str = "") -> Value:
     return Constant(x)
 
 
+def _with_constants(args: tuple[Value | float, ...], op_name: str) -> tuple[Value, ...]:
+    """The operands, each number replaced by a Constant (unrolled for two, like operand_data)."""
+    if len(args) == 2:
+        a, b = args
+        return (a if isinstance(a, Value) else as_value(a, op_name),
+                b if isinstance(b, Value) else as_value(b, op_name))
+    return tuple([as_value(a, op_name) for a in args])
+
+
 def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
     """The parents' numbers, in order.
 
@@ -247,7 +256,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
     parents: tuple[Value, ...] = args  # type: ignore[assignment]
     for arg in args:
         if not isinstance(arg, Value):
-            parents = tuple([as_value(a, op_name) for a in args])
+            parents = _with_constants(args, op_name)
             break
     inputs = operand_data(parents)
     try:

@@ -246,3 +246,13 @@ def test_graphs_built_under_no_grad_have_nothing_to_backpropagate() -> None:
         y = x * x
     y.backward()
     assert (x.grad, y.grad) == (0.0, 1.0)
+
+
+def test_an_interior_node_nothing_flows_to_is_reset_to_zero() -> None:
+    x = Value(2.0)
+    root = x.sqrt().step() * 3 + x  # step sends nothing back, so sqrt's node gets no gradient
+    behind_step = root.parents[0].parents[0].parents[0]
+    assert behind_step.op == "sqrt"
+    behind_step.grad = 42.0  # a stale value from some earlier pass
+    root.backward()
+    assert (behind_step.grad, x.grad) == (0.0, 1.0)
