@@ -1,1 +1,27 @@
-"""nn: neurons, layers and MLPs built on autograd_core Values (see issue 4)."""
+"""nn: neurons, layers and MLPs built on autograd_core Values, with losses and optimizers.
+
+Everything is made of Values, so after `loss.backward()` every parameter has a `.grad`, and
+every model can be drawn by viz (each module's nodes carry its scope, `MLP/layers.0/neurons.3`).
+
+>>> import nn
+>>> from nn import losses, optim
+>>> model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+>>> optimizer = optim.SGD(model.parameters(), lr=0.1)
+>>> loss = losses.mse(model([0.5, -1.0]), 1.0)
+>>> optimizer.zero_grad()
+>>> loss.backward()
+>>> optimizer.step()
+>>> losses.mse(model([0.5, -1.0]), 1.0).data < loss.data
+True
+"""
+
+from . import init, losses, optim
+from .init import INITS, make_rng
+from .layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential, single
+from .module import FORMAT_VERSION, Module
+
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "Sequential", "single",
+    "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
+    "init", "losses", "optim",
+]
