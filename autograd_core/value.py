@@ -320,20 +320,26 @@ def recording() -> Iterator[None]:
         _recording.reset(token)
 
 
-@contextmanager
-def scope(name: str) -> Iterator[None]:
+class scope:  # noqa: N801 - used like a function: `with scope("layer1"):`
     """Give every node made inside this block the scope `name` (nested scopes join with "/").
 
-    nn's modules use it so drawings can group a neuron's or a layer's nodes.
+    nn's modules use it so drawings can group a neuron's or a layer's nodes. A class rather
+    than a generator-based context manager: every module call enters one, so it is kept cheap.
 
     >>> with scope("layer1"), scope("neuron0"):
     ...     y = Value(1.0) * 2
     >>> y.scope
     'layer1/neuron0'
     """
-    outer = _scope.get()
-    token = _scope.set(f"{outer}/{name}" if outer else name)
-    try:
-        yield
-    finally:
-        _scope.reset(token)
+
+    __slots__ = ("name", "_token")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        outer = _scope.get()
+        self._token = _scope.set(f"{outer}/{self.name}" if outer else self.name)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _scope.reset(self._token)

@@ -217,6 +217,7 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
         key = scope if options.clusters else ""
         statements.setdefault(key, []).append((kind, name, attrs))
 
+    shown_scope = _shown_scopes(graph)
     groups: dict[str, list[GraphNode]] = {}
     group_ids = layout.group_ids()
     boxes = set(group_ids.values())
@@ -232,7 +233,7 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
             continue
         if node.id in layout.hidden:
             continue
-        place(node.scope, "node", node.id, _value_attrs(node, options, scale))
+        place(shown_scope[node.id], "node", node.id, _value_attrs(node, options, scale))
         if node.op:
             place(node.scope, "node", f"{node.id}_op",
                   {"label": _escape_record(node.symbol), "shape": "ellipse", "width": "0.3",
@@ -281,6 +282,23 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
             else:
                 diagram.edge(f"{node.id}_op", node.id)
     return diagram
+
+
+def _shown_scopes(graph: Graph) -> dict[str, str]:
+    """The cluster each node is drawn in: its scope, or for a leaf made outside any module (a
+    parameter, made in __init__ rather than forward) the one scope all its users share."""
+    user_scopes: dict[str, set[str]] = {}
+    scope_of = {node.id: node.scope for node in graph.nodes}
+    for link in graph.links:
+        user_scopes.setdefault(link.parent, set()).add(scope_of[link.child])
+    shown = {}
+    for node in graph.nodes:
+        users = user_scopes.get(node.id, set())
+        if not node.scope and not node.op and len(users) == 1:
+            shown[node.id] = next(iter(users))
+        else:
+            shown[node.id] = node.scope
+    return shown
 
 
 def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, str, dict[str, str]]]]

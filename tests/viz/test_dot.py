@@ -165,3 +165,29 @@ def test_extract_refuses_non_values() -> None:
 def test_the_package_exports_what_it_documents() -> None:
     for name in viz.__all__:
         assert hasattr(viz, name)
+
+
+def test_an_nn_model_is_drawn_in_module_clusters_or_folded_per_neuron() -> None:
+    import nn
+
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    (out,) = model([0.5, -1.0])
+    out.backward()
+    clustered = draw(out).source
+    for cluster in ('label=MLP', 'label="layers.0"', 'label="neurons.2"', 'label="layers.1"'):
+        assert cluster in clustered
+    # A neuron's weights are drawn inside its neuron's cluster, next to the dot they feed.
+    neuron_cluster = clustered.split('label="neurons.0"')[1].split("subgraph")[0]
+    assert "{ w0 |" in neuron_cluster and "{ b |" in neuron_cluster
+    folded = draw(out, collapse=3).source
+    assert folded.count("{ neurons.") == 4 and "{ w0 |" not in folded
+
+
+def test_a_trained_size_mlp_is_folded_automatically() -> None:
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)  # micrograd's demo model: 337 parameters
+    (out,) = model([0.5, -1.0])
+    out.backward()
+    source = draw(out).source  # too many nodes to draw one by one: one box per neuron
+    assert source.count("{ neurons.") == 33 and source.count("{ w") == 0
