@@ -320,7 +320,7 @@ def recording() -> Iterator[None]:
         _recording.reset(token)
 
 
-class scope:  # noqa: N801 - used like a function: `with scope("layer1"):`
+class scope:  # lower case: it is used like a function, `with scope("layer1"):`
     """Give every node made inside this block the scope `name` (nested scopes join with "/").
 
     nn's modules use it so drawings can group a neuron's or a layer's nodes. A class rather
