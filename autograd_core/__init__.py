@@ -11,6 +11,7 @@ recorded graph in reverse topological order and fills in the gradient of every n
 0.940015
 """
 
+from .check import AnswerRow, CheckReport, Explanation, check, explain
 from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import (
@@ -24,6 +25,7 @@ from .graph import (
                     topological_order,
 )
 from .ops import OPS, Op, OpError
+from .parse import ExpressionError, Program, parse
 from .value import Constant, Value, apply, as_value, dot, no_grad, scope, sum_values
 
 sum = sum_values  # autograd_core.sum(values): one node for a whole sum
@@ -37,5 +39,7 @@ __all__ = [
     "BackwardStep", "Edge",
     "gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow",
     "OPS", "Op", "OpError",
+    "parse", "Program", "ExpressionError", "check", "explain", "CheckReport", "AnswerRow",
+    "Explanation",
     "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",
 ]
