@@ -281,11 +281,18 @@ class CheckReport:
         return len(self.rows)
 
     def __str__(self) -> str:
+        return self.table()
+
+    def table(self, reveal: bool = True) -> str:
+        """The report as a text table; without `reveal`, wrong answers' true values stay hidden
+        (for grading: the hints still point at the mistake)."""
         width = max([len(r.name) for r in self.rows] + [6])
         lines = [f"{'answer':<{width}}  {'given':>12}  {'expected':>12}  result"]
         for r in self.rows:
-            verdict = "right" if r.correct else f"WRONG: {r.hint}"
-            lines.append(f"{r.name:<{width}}  {r.written:>12}  {r.expected:>12.6g}  {verdict}")
+            hint = r.hint if reveal or not r.hint.startswith("expected ") else "not right yet"
+            verdict = "right" if r.correct else f"WRONG: {hint}"
+            expected = f"{r.expected:.6g}" if reveal or r.correct else "?"
+            lines.append(f"{r.name:<{width}}  {r.written:>12}  {expected:>12}  {verdict}")
         right = sum(r.correct for r in self.rows)
         lines.append(f"{right} of {len(self.rows)} right")
         return "\n".join(lines)
@@ -403,8 +410,8 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
             expected = names[wanted[0]].data
         number, written = _read(given)
         if number is None:
-            rows.append(AnswerRow(key, expected, None, written, False,
-                                  f"could not read {written!r} as a number"))
+            reason = "not answered" if written == "" else f"could not read {written!r} as a number"
+            rows.append(AnswerRow(key, expected, None, written, False, reason))
             continue
         if tolerance is not None:
             allowed = tolerance

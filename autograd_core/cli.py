@@ -1,4 +1,4 @@
-"""The `autograd-core` command."""
+"""The `autograd-core` command: the demo, gradients of an expression, checking worksheets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,74 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+
+
+class UsageError(Exception):
+    """Bad input from the command line: reported in one line, never as a traceback."""
+
+
+def _point(text: str) -> dict[str, float]:
+    """`x=3,y=2` -> {"x": 3.0, "y": 2.0}."""
+    point: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, number = item.partition("=")
+        try:
+            if not sep or not name.strip().isidentifier():
+                raise ValueError
+            point[name.strip()] = float(number)
+        except ValueError:
+            raise UsageError(f"--at: {item!r} is not name=number (as in --at x=3,y=2)") from None
+    return point
+
+
+def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
+    from .check import explain
+    from .graph import grad
+    from .parse import parse_program
+
+    program = parse_program(expression, _point(at))
+    out = program.output
+    if not out.label:
+        out.label = "f"
+    inputs = [program.values[name] for name in program.inputs]
+    print(f"{out.label} = {out.data:.10g}")
+    for name, g in zip(program.inputs, grad(out, inputs)):
+        print(f"d{out.label}/d{name} = {g:.10g}")
+    for name in explain_names:
+        if name not in program.values:
+            raise UsageError(f"--explain: there is no {name!r} in the expression (names: "
+                             f"{', '.join(sorted(program.values))})")
+        print()
+        print(explain(out, program.values[name]))
+    return 0
+
+
+def _check(path: str, show_answers: bool) -> int:
+    from .exercises import check_worksheet
+
+    report = check_worksheet(path)
+    print(report.table(reveal=show_answers))
+    return 0 if report else 1
+
+
+def _exercises(action: str | None, target: str | None, show_answers: bool) -> int:
+    from .exercises import EXERCISES, worksheet
+
+    if action is None:
+        width = max(len(name) for name in EXERCISES)
+        for name, exercise in EXERCISES.items():
+            print(f"{name:<{width}}  {exercise.title}")
+        print("\nautograd-core exercises show NAME > sheet.toml   (then fill it in)\n"
+              "autograd-core check sheet.toml")
+        return 0
+    if target is None:
+        raise UsageError(f"exercises {action} needs a {'NAME' if action == 'show' else 'FILE'}")
+    if action == "show":
+        if target not in EXERCISES:
+            raise UsageError(f"no exercise {target!r}; the exercises are: {', '.join(EXERCISES)}")
+        print(worksheet(target), end="")
+        return 0
+    return _check(target, show_answers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,12 +91,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                              help="where to write the drawings (default: %(default)s)")
     demo_parser.add_argument("--no-drawings", action="store_true",
                              help="print only; draw nothing (needs no Graphviz)")
+    grad_parser = commands.add_parser(
+        "grad", help="the value and every partial derivative of an expression at a point")
+    grad_parser.add_argument("expression", help='e.g. "2/3*x**2 + y**2 - 2*y" (several lines '
+                                                'with name = ... are allowed)')
+    grad_parser.add_argument("--at", default="", metavar="x=3,y=2", help="the point")
+    grad_parser.add_argument("--explain", action="append", default=[], metavar="NAME",
+                             help="write out the chain rule for this input (repeatable)")
+    check_parser = commands.add_parser("check", help="check the answers of a worksheet file; "
+                                                     "the exit status is 0 only if all are right")
+    check_parser.add_argument("worksheet")
+    check_parser.add_argument("--show-answers", action="store_true",
+                              help="also show the true value of each wrong answer")
+    exercises_parser = commands.add_parser("exercises", help="the exercise bank: list, show "
+                                                             "a worksheet, check one")
+    exercises_parser.add_argument("action", nargs="?", choices=["show", "check"])
+    exercises_parser.add_argument("target", nargs="?", metavar="NAME|FILE")
+    exercises_parser.add_argument("--show-answers", action="store_true",
+                                  help="with check: show the true value of each wrong answer")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from . import demo
 
-        demo.run(output_dir=None if args.no_drawings else Path(args.out))
-        return 0
+    from .exercises import WorksheetError
+    from .ops import OpError
+    from .parse import ExpressionError
+
+    try:
+        if args.command == "demo":
+            from . import demo
+
+            demo.run(output_dir=None if args.no_drawings else Path(args.out))
+            return 0
+        if args.command == "grad":
+            return _grad(args.expression, args.at, args.explain)
+        if args.command == "check":
+            return _check(args.worksheet, args.show_answers)
+        if args.command == "exercises":
+            return _exercises(args.action, args.target, args.show_answers)
+    except (UsageError, ExpressionError, WorksheetError, OpError, ValueError) as exc:
+        print(f"autograd-core: error: {exc}", file=sys.stderr)
+        return 2
     parser.print_help(sys.stderr)
     return 2
 

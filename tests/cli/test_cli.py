@@ -61,3 +61,69 @@ def test_an_unknown_command_is_an_error_without_a_traceback() -> None:
     result = run("fly")
     assert result.returncode == 2
     assert "invalid choice: 'fly'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grad_prints_the_value_and_every_partial_derivative() -> None:
+    result = run("grad", "2/3*x**2 + y**2 - 2*y + z**4 - 4/3*z**3", "--at", "x=3,y=2,z=1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["f = 5.666666667", "df/dx = 4", "df/dy = 2",
+                                          "df/dz = 0"]
+
+
+def test_grad_explains_the_chain_rule() -> None:
+    program = "a = x * 2\nf = a * x"
+    result = run("grad", program, "--at", "x=3", "--explain", "x")
+    assert result.returncode == 0, result.stderr
+    assert "x -> a -> f:  df/da * da/dx = 3 * 2 = 6" in result.stdout
+    assert result.stdout.rstrip().endswith("df/dx = sum over the paths = 12")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grad", "x.__class__", "--at", "x=1"], "not allowed here: attribute access"),
+    (["grad", "x + y", "--at", "x=1"], "unknown name 'y'"),
+    (["grad", "x", "--at", "x3"], "--at: 'x3' is not name=number"),
+    (["grad", "log(x)", "--at", "x=-1"], "log needs x > 0"),
+    (["grad", "x", "--at", "x=1", "--explain", "q"], "--explain: there is no 'q'"),
+    (["check", "/no/such/sheet.toml"], "cannot read /no/such/sheet.toml"),
+    (["exercises", "show", "nope"], "no exercise 'nope'; the exercises are: two-layer"),
+    (["exercises", "show"], "exercises show needs a NAME"),
+])
+def test_bad_input_is_one_line_on_stderr_and_status_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("autograd-core: error: ")
+
+
+def test_a_worksheet_from_the_bank_filled_in_and_checked(tmp_path: Path) -> None:
+    listing = run("exercises")
+    assert listing.returncode == 0 and "two-layer-network" in listing.stdout
+    sheet = tmp_path / "sheet.toml"
+    shown = run("exercises", "show", "gradient-at-a-point")
+    assert shown.returncode == 0 and '"df/dx" = ""' in shown.stdout
+    sheet.write_text(shown.stdout.replace('"f" = ""', '"f" = "17/3"')
+                     .replace('"df/dx" = ""', '"df/dx" = "4"')
+                     .replace('"df/dy" = ""', '"df/dy" = "2"')
+                     .replace('"df/dz" = ""', '"df/dz" = "0"'))
+    right = run("check", str(sheet))
+    assert right.returncode == 0, right.stdout + right.stderr
+    assert right.stdout.rstrip().endswith("4 of 4 right")
+    sheet.write_text(sheet.read_text().replace('"df/dy" = "2"', '"df/dy" = "-2"'))
+    wrong = run("check", str(sheet))
+    assert wrong.returncode == 1 and "WRONG: the sign is flipped" in wrong.stdout
+    blank = tmp_path / "blank.toml"
+    blank.write_text(shown.stdout)
+    hidden = run("exercises", "check", str(blank))
+    assert hidden.returncode == 1 and "not answered" in hidden.stdout
+    assert "5.66667" not in hidden.stdout  # the true values stay hidden when grading
+    revealed = run("check", str(blank), "--show-answers")
+    assert "5.66667" in revealed.stdout
+
+
+def test_a_broken_worksheet_is_refused(tmp_path: Path) -> None:
+    sheet = tmp_path / "broken.toml"
+    sheet.write_text('program = "x"\n[answers\n')
+    result = run("check", str(sheet))
+    assert result.returncode == 2 and "is not a valid TOML worksheet" in result.stderr
+    sheet.write_text('[answers]\n"x" = "1"\n')
+    assert "needs `program" in run("check", str(sheet)).stderr

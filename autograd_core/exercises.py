@@ -1,0 +1,139 @@
+"""A bank of backprop exercises from the course, and worksheets to fill in and check.
+
+A worksheet is a TOML file: the program, the point (`[at]`) and the answers (`[answers]`, one
+per question, "" until answered). `autograd-core exercises show NAME > sheet.toml` writes one
+with blanks; `autograd-core check sheet.toml` judges it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .check import CheckReport, check
+from .parse import parse_program
+
+__all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
+           "WorksheetError"]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A program at a point, and the values and derivatives to work out by hand."""
+
+    title: str
+    program: str
+    at: dict[str, float]
+    questions: tuple[str, ...]  # "y" (a forward value) or "dJ/dw" (a derivative)
+    notes: str = ""
+
+
+EXERCISES: dict[str, Exercise] = {
+    "two-layer-network": Exercise(
+        "The course's two-layer sigmoid network, x = (5, 3), target 1, cross-entropy",
+        "h1 = sigmoid(W11*x1 + W21*x2)\nh2 = sigmoid(W12*x1 + W22*x2)\n"
+        "h3 = sigmoid(W13*x1 + W23*x2)\ny = sigmoid(V1*h1 + V2*h2 + V3*h3)\nJ = -log(y)",
+        dict(x1=5.0, x2=3.0, W11=1.0, W12=-1.0, W13=3.0, W21=2.0, W22=2.0, W23=-1.0, V1=0.1,
+             V2=0.5, V3=-0.1),
+        ("h1", "h2", "h3", "y", "J", "dJ/dy", "dJ/dV1", "dJ/dV2", "dJ/dV3", "dJ/dh1", "dJ/dh2",
+         "dJ/dh3", "dJ/dW11", "dJ/dW21"),
+        "Forward first, then backward: dJ/dy = -1/y, and sigmoid' = sigmoid (1 - sigmoid)."),
+    "gradient-at-a-point": Exercise(
+        "The gradient of f = 2/3 x^2 + y^2 - 2y + z^4 - 4/3 z^3 at (3, 2, 1)",
+        "f = 2/3*x**2 + y**2 - 2*y + z**4 - 4/3*z**3", dict(x=3.0, y=2.0, z=1.0),
+        ("f", "df/dx", "df/dy", "df/dz")),
+    "paraboloid": Exercise(
+        "The gradient of z = x^2 + y^2: the direction of steepest ascent at (1, 2)",
+        "z = x**2 + y**2", dict(x=1.0, y=2.0), ("z", "dz/dx", "dz/dy")),
+    "sigmoid-derivative": Exercise(
+        "The derivative of the sigmoid at x = 2 (it is largest at 0, and vanishes far out)",
+        "s = sigmoid(x)", dict(x=2.0), ("s", "ds/dx"), "sigmoid'(x) = sigmoid(x)(1 - sigmoid(x))"),
+    "tanh-derivative": Exercise(
+        "The derivative of tanh at x = 0.5", "t = tanh(x)", dict(x=0.5), ("t", "dt/dx"),
+        "tanh'(x) = 1 - tanh(x)^2"),
+    "relu-derivative": Exercise(
+        "relu and leaky relu on both sides of 0",
+        "r = relu(a) + relu(b)\nl = leaky_relu(a, 0.1) + leaky_relu(b, 0.1)\nout = r + l",
+        dict(a=-1.5, b=2.0), ("r", "l", "dout/da", "dout/db")),
+    "mse-gradient-flow": Exercise(
+        "A linear neuron and the squared error: p = w x + b, L = (p - t)^2 at t = 1",
+        "p = w*x + b\nL = (p - t)**2", dict(w=0.5, x=2.0, b=0.1, t=1.0),
+        ("p", "L", "dL/dp", "dL/dw", "dL/db")),
+    "cross-entropy-flow": Exercise(
+        "A sigmoid neuron and binary cross-entropy with target 1: dL/dz = y - t",
+        "z = w*x + b\ny = sigmoid(z)\nL = -(t*log(y) + (1 - t)*log(1 - y))",
+        dict(w=0.8, x=1.5, b=-0.4, t=1.0), ("y", "L", "dL/dy", "dL/dz", "dL/dw", "dL/db")),
+    "neuron": Exercise(
+        "micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b)",
+        "n = x1*w1 + x2*w2 + b\no = tanh(n)",
+        dict(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432),
+        ("n", "o", "do/dn", "do/dw1", "do/dw2", "do/dx1", "do/db")),
+}
+
+
+class WorksheetError(ValueError):
+    """A worksheet file that cannot be read or is missing something."""
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def worksheet(name: str, answers: Mapping[str, Any] | None = None) -> str:
+    """The TOML worksheet of an exercise, with blank answers (or the given ones)."""
+    if name not in EXERCISES:
+        raise KeyError(f"no exercise {name!r}; the exercises are: {', '.join(EXERCISES)}")
+    exercise = EXERCISES[name]
+    answers = answers or {}
+    lines = [f"# {exercise.title}", "# Fill in every answer, then: autograd-core check FILE",
+             "# Write numbers as you would by hand (-0.41, 3e-6, 2/3): each is judged to the",
+             "# precision you write it with."]
+    if exercise.notes:
+        lines.append(f"# Hint: {exercise.notes}")
+    lines += [f"exercise = {_toml_string(name)}", 'program = """',
+              exercise.program, '"""', "", "[at]"]
+    lines += [f"{key} = {value!r}" for key, value in exercise.at.items()]
+    lines += ["", "[answers]"]
+    for question in exercise.questions:
+        given = answers.get(question, "")
+        lines.append(f"{_toml_string(question)} = {_toml_string(str(given))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
+def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, Any]]:
+    """(program, point, answers) from a worksheet file, or a WorksheetError saying what is wrong."""
+    path = Path(path)
+    try:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WorksheetError(f"cannot read {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WorksheetError(f"{path} is not a valid TOML worksheet: {exc}") from None
+    program = data.get("program")
+    if not isinstance(program, str):
+        raise WorksheetError(f"{path}: the worksheet needs `program = \"\"\"...\"\"\"`")
+    at, answers = data.get("at", {}), data.get("answers")
+    if not isinstance(at, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                           for v in at.values()):
+        raise WorksheetError(f"{path}: [at] must give a number for each input")
+    if not isinstance(answers, dict) or not answers:
+        raise WorksheetError(f"{path}: the worksheet needs an [answers] table")
+    return program, {k: float(v) for k, v in at.items()}, answers
+
+
+def check_worksheet(path: str | Path) -> CheckReport:
+    """Check the answers of a worksheet file (blank answers count as wrong)."""
+    program, at, answers = read_worksheet(path)
+    parsed = parse_program(program, at)
+    return check(parsed, answers)
