@@ -50,6 +50,23 @@ def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
     return 0
 
 
+def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
+          rankdir: str) -> int:
+    from .parse import parse_program
+
+    try:
+        import viz
+    except ImportError as exc:  # viz needs the graphviz package: the `viz` extra
+        raise UsageError(f"drawing needs the viz extra (pip install 'autograd-core[viz]'): "
+                         f"{exc}") from None
+    program = parse_program(expression, _point(at))
+    program.output.backward()
+    drawing = viz.draw(program.output, view=view, edge_labels=edge_labels, rankdir=rankdir)
+    path = viz.render(drawing, output)
+    print(f"wrote {path.resolve()}")
+    return 0
+
+
 def _check(path: str, show_answers: bool) -> int:
     from .exercises import check_worksheet
 
@@ -98,6 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     grad_parser.add_argument("--at", default="", metavar="x=3,y=2", help="the point")
     grad_parser.add_argument("--explain", action="append", default=[], metavar="NAME",
                              help="write out the chain rule for this input (repeatable)")
+    draw_parser = commands.add_parser(
+        "draw", help="draw an expression's graph with data and gradients (svg, png, dot, ...)")
+    draw_parser.add_argument("expression")
+    draw_parser.add_argument("--at", default="", metavar="x=3,y=2", help="the point")
+    draw_parser.add_argument("-o", "--output", default="graph.svg",
+                             help="the file to write; its suffix is the format "
+                                  "(default: %(default)s)")
+    draw_parser.add_argument("--view", choices=["both", "forward", "backward"], default="both")
+    draw_parser.add_argument("--edge-labels", action="store_true",
+                             help="label edges with local derivatives")
+    draw_parser.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
     check_parser = commands.add_parser("check", help="check the answers of a worksheet file; "
                                                      "the exit status is 0 only if all are right")
     check_parser.add_argument("worksheet")
@@ -123,11 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "grad":
             return _grad(args.expression, args.at, args.explain)
+        if args.command == "draw":
+            return _draw(args.expression, args.at, args.output, args.view, args.edge_labels,
+                         args.rankdir)
         if args.command == "check":
             return _check(args.worksheet, args.show_answers)
         if args.command == "exercises":
             return _exercises(args.action, args.target, args.show_answers)
-    except (UsageError, ExpressionError, WorksheetError, OpError, ValueError) as exc:
+    except (UsageError, ExpressionError, WorksheetError, OpError, ValueError,
+            RuntimeError) as exc:  # RuntimeError: no Graphviz renderer, or it failed
         print(f"autograd-core: error: {exc}", file=sys.stderr)
         return 2
     parser.print_help(sys.stderr)

@@ -127,3 +127,17 @@ def test_a_broken_worksheet_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2 and "is not a valid TOML worksheet" in result.stderr
     sheet.write_text('[answers]\n"x" = "1"\n')
     assert "needs `program" in run("check", str(sheet)).stderr
+
+
+def test_draw_writes_the_graph_of_an_expression(tmp_path: Path) -> None:
+    result = run("draw", "y = x * x + 1", "--at", "x=3", "-o", str(tmp_path / "g.svg"),
+                 "--edge-labels")
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {tmp_path / 'g.svg'}" in result.stdout
+    svg = (tmp_path / "g.svg").read_text()
+    assert "grad 6" in svg and "data 10" in svg
+    png = run("draw", "x ** 2", "--at", "x=3", "-o", str(tmp_path / "g.png"), cwd=tmp_path)
+    assert png.returncode == 0 and (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    bad = run("draw", "x", "--at", "x=1", "-o", str(tmp_path / "g.docx"))
+    assert bad.returncode == 2 and "format 'docx' is not supported" in bad.stderr
+    assert not (tmp_path / "g.docx").exists()
