@@ -24,28 +24,26 @@ def objective(params: list[Any]) -> Any:
     return total
 
 
-def run_ours(make: Any, kwargs: dict[str, Any]) -> list[list[float]]:
-    params = [Value(x) for x in START]
+def run(make: Any, kwargs: dict[str, Any], leaf: Any, read: Any) -> list[list[float]]:
+    """The same optimisation on either engine: `leaf` makes a parameter, `read` its number."""
+    params = [leaf(x) for x in START]
     optimizer = make(params, **kwargs)
     trajectory = []
     for _ in range(STEPS):
         optimizer.zero_grad()
         objective(params).backward()
         optimizer.step()
-        trajectory.append([p.data for p in params])
+        trajectory.append([read(p) for p in params])
     return trajectory
+
+
+def run_ours(make: Any, kwargs: dict[str, Any]) -> list[list[float]]:
+    return run(make, kwargs, Value, lambda p: p.data)
 
 
 def run_torch(make: Any, kwargs: dict[str, Any]) -> list[list[float]]:
-    params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    optimizer = make(params, **kwargs)
-    trajectory = []
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        objective(params).backward()
-        optimizer.step()
-        trajectory.append([p.item() for p in params])
-    return trajectory
+    return run(make, kwargs, lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True),
+               lambda p: p.item())
 
 
 CASES = [
