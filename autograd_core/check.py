@@ -158,7 +158,7 @@ def _paths(out: Value, wrt: Value, every_node: bool = False) -> tuple[list[Path]
     return paths, total
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Explanation:
     """d(output)/d(wrt) as a sum over paths of products of local derivatives."""
 
@@ -187,6 +187,9 @@ class Explanation:
         else:
             lines.append(f"{ratio} = {self.value:.6g}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def _repr_markdown_(self) -> str:
         def frac(b: str, a: str) -> str:
@@ -265,7 +268,7 @@ class AnswerRow:
     hint: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CheckReport:
     """Truthy exactly when every answer is right; iterate for the rows."""
 
@@ -282,6 +285,8 @@ class CheckReport:
 
     def __str__(self) -> str:
         return self.table()
+
+    __repr__ = __str__  # what a notebook or the REPL shows: the table
 
     def table(self, reveal: bool = True) -> str:
         """The report as a text table; without `reveal`, wrong answers' true values stay hidden

@@ -15,6 +15,7 @@ x1         0.5        2.78645      2.78645      ...        yes
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ class GradcheckRow:
         return abs(self.backward - self.numerical)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradcheckReport:
     """The result of `gradcheck`: truthy when every input's gradient agrees."""
 
@@ -97,6 +98,17 @@ class GradcheckReport:
             lines.append(f"{r.name:<10} {r.value:<10.6g} {r.backward:<12.6g} {r.numerical:<12.6g} "
                      + f"{r.abs_error:<10.2g} {'yes' if r.ok else 'NO'}")
         return "\n".join(lines)
+
+    __repr__ = __str__  # what a notebook or the REPL shows: the table
+
+    def _repr_html_(self) -> str:
+        header = "".join(f"<th>{h}</th>" for h in ("input", "value", "backward", "numerical",
+                                                   "abs error", "ok"))
+        body = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{r.value:.6g}</td><td>{r.backward:.6g}</td>"
+            f"<td>{r.numerical:.6g}</td><td>{r.abs_error:.2g}</td>"
+            f"<td>{'&#x2714;' if r.ok else '&#x2718;'}</td></tr>" for r in self.rows)
+        return f"<table><tr>{header}</tr>{body}</table>"
 
 
 def gradcheck(

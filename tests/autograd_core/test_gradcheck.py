@@ -49,3 +49,10 @@ def test_gradcheck_refuses_bad_inputs_and_functions() -> None:
         gradcheck(lambda x: x, ["1"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="f must return a Value, got float"):
         gradcheck(lambda x: 1.0, [1.0])  # type: ignore[arg-type, return-value]
+
+
+def test_the_report_displays_as_a_table_in_a_notebook() -> None:
+    report = gradcheck(lambda x: x * x, [Value(3.0, label="x")])
+    assert repr(report) == str(report) and repr(report).startswith("input")
+    html = report._repr_html_()
+    assert html.startswith("<table>") and "<td>x</td>" in html and "&#x2714;" in html
