@@ -1,4 +1,5 @@
-"""nn: neurons, layers and MLPs built on autograd_core Values, with losses and optimizers.
+"""nn: neurons, layers and MLPs built on autograd_core Values, with losses, optimizers, data
+sets and a training loop (`nn.fit`).
 
 Everything is made of Values, so after `loss.backward()` every parameter has a `.grad`, and
 every model can be drawn by viz (each module's nodes carry its scope, `MLP/layers.0/neurons.3`).
@@ -15,13 +16,15 @@ every model can be drawn by viz (each module's nodes carry its scope, `MLP/layer
 True
 """
 
-from . import init, losses, optim
+from . import data, init, losses, optim, training
 from .init import INITS, make_rng
 from .layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential, single
 from .module import FORMAT_VERSION, Module
+from .training import EarlyStopping, History, MeanLoss, StopTraining, accuracy, fit, predict
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "single",
     "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
-    "init", "losses", "optim",
+    "fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping", "StopTraining",
+    "init", "losses", "optim", "data", "training",
 ]
