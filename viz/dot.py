@@ -182,7 +182,7 @@ def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[st
     return attrs
 
 
-def _group_label(graph: Graph, members: list[GraphNode], name: str, outputs: list[GraphNode],
+def _group_label(members: list[GraphNode], name: str, outputs: list[GraphNode],
                  options: DrawOptions) -> str:
     spec = options.number_format
     fields = [_escape_record(name.rsplit("/", 1)[-1]), f"{len(members)} nodes"]
@@ -210,12 +210,11 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
               if n.grad is not None and math.isfinite(n.grad) and not n.constant]
     scale = max(finite, default=0.0)
 
-    # Which statements go in which cluster: scope path -> DOT statements.
-    statements: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
+    # Which nodes go in which cluster: scope path -> (DOT id, attributes).
+    statements: dict[str, list[tuple[str, dict[str, str]]]] = {}
 
-    def place(scope: str, kind: str, name: str, attrs: dict[str, str]) -> None:
-        key = scope if options.clusters else ""
-        statements.setdefault(key, []).append((kind, name, attrs))
+    def place(scope: str, name: str, attrs: dict[str, str]) -> None:
+        statements.setdefault(scope if options.clusters else "", []).append((name, attrs))
 
     shown_scope = _shown_scopes(graph)
     groups: dict[str, list[GraphNode]] = {}
@@ -233,9 +232,9 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
             continue
         if node.id in layout.hidden:
             continue
-        place(shown_scope[node.id], "node", node.id, _value_attrs(node, options, scale))
+        place(shown_scope[node.id], node.id, _value_attrs(node, options, scale))
         if node.op:
-            place(node.scope, "node", f"{node.id}_op",
+            place(node.scope, f"{node.id}_op",
                   {"label": _escape_record(node.symbol), "shape": "ellipse", "width": "0.3",
                    "height": "0.3", "margin": "0.02"})
     consumers_outside: dict[str, set[str]] = {}
@@ -246,8 +245,8 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
     for name, members in groups.items():
         outputs = [m for m in members if m.id in consumers_outside or m.id == graph.root]
         parent_scope = name.rsplit("/", 1)[0] if "/" in name else ""
-        place(parent_scope, "node", group_ids[name],
-              {"label": _group_label(graph, members, name, outputs, options), "shape": "record",
+        place(parent_scope, group_ids[name],
+              {"label": _group_label(members, name, outputs, options), "shape": "record",
                "style": "filled,bold", "fillcolor": "lightyellow"})
 
     _emit_clusters(diagram, statements)
@@ -301,7 +300,7 @@ def _shown_scopes(graph: Graph) -> dict[str, str]:
     return shown
 
 
-def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, str, dict[str, str]]]]
+def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, dict[str, str]]]]
                    ) -> None:
     """Write nodes into nested clusters, one per scope path component, in first-seen order."""
     tree: dict[str, list[str]] = {}  # scope path -> child scope paths
@@ -315,9 +314,8 @@ def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, str, 
     counter = iter(range(1_000_000))
 
     def emit(target: Diagram, scope: str) -> None:
-        for kind, name, attrs in statements.get(scope, []):
-            if kind == "node":
-                target.node(name, **attrs)
+        for name, attrs in statements.get(scope, []):
+            target.node(name, **attrs)
         for child in tree.get(scope, []):
             with target.subgraph(name=f"cluster_{next(counter)}") as cluster:
                 cluster.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="gray60",
