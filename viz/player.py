@@ -125,7 +125,7 @@ class StepThrough:
         last = len(self.frames) - 1
         parts = [f'<div class="agc-player" id="{key}">', _STYLE.replace("#KEY", f"#{key}"),
                  '<div class="agc-controls">'
-                 '<button type="button" data-step="first" title="first frame">&#x23EE;</button>'
+                 '<button type="button" data-step="first">first</button>'
                  '<button type="button" data-step="prev">&#x25C0; previous</button>'
                  '<button type="button" data-step="play">&#x25B6; play</button>'
                  '<button type="button" data-step="next">next &#x25B6;</button>'
@@ -199,7 +199,7 @@ _SCRIPT = """(function () {
   function stop() { clearInterval(timer); timer = null; playButton.innerHTML = "&#x25B6; play"; }
   function play() {
     if (current === last) { show(0); }
-    playButton.innerHTML = "&#x23F8; pause";
+    playButton.innerHTML = "pause";
     timer = setInterval(function () {
       if (current < last) { show(current + 1); }
       else if (AUTOPLAY) { show(0); }  // slides loop

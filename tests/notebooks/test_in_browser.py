@@ -1,0 +1,81 @@
+"""Each lesson as a reader sees it: exported to HTML and opened in a real headless Chromium.
+
+Needs Chromium (Debian: `apt-get install chromium`; .ci/run installs it) and the playwright
+package, which drives that browser (it downloads no browser of its own here). Run alone with
+`.venv/bin/python -m pytest tests/notebooks/test_in_browser.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
+    "chromium-browser")
+# Chromium on a machine with no network beyond package registries: no background traffic.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def exported(notebook: Path, folder: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    page = folder / f"{notebook.stem}.html"
+    page.write_text(body, encoding="utf-8")
+    return page
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_lesson_shows_its_graphs_plots_and_player(browser: Any, notebook: Path,
+                                                    tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 2000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(exported(notebook, tmp_path).as_uri())
+    page.wait_for_load_state("load")
+    # Graphviz drawings: SVG outputs (nbconvert embeds them as images) and the player's frames.
+    graphs = (page.locator("img[src^='data:image/svg+xml']").count()
+              + page.locator("svg g.graph").count())
+    plots = page.locator("img[src^='data:image/png']").count()  # matplotlib figures
+    assert graphs + plots > 0, "a lesson shows pictures"
+    broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth))"
+                           ".length")
+    assert broken == 0, f"{broken} pictures did not load"
+    source = notebook.read_text(encoding="utf-8")
+    if "viz.draw(" in source or "viz.step_through(" in source:
+        assert graphs > 0
+    if "plot_" in source or "plt." in source:
+        assert plots > 0
+    players = page.locator(".agc-player")
+    for i in range(players.count()):
+        player = players.nth(i)
+        visible = player.locator(".agc-frame:visible")
+        assert visible.count() == 1
+        assert visible.get_attribute("data-frame") == "0"  # the script ran and rewound
+        player.locator("[data-step=next]").click()
+        assert visible.get_attribute("data-frame") == "1"
+        assert player.locator(".agc-counter").inner_text().startswith("frame 1 of ")
+        assert player.locator(".agc-frame:visible svg g.graph").count() == 1
+    assert errors == [], f"JavaScript errors: {errors}"
+    page.screenshot(path=str(tmp_path / f"{notebook.stem}.png"), full_page=True)
+    page.close()
