@@ -40,6 +40,8 @@ def two_layer_network() -> tuple[Value, dict[str, Value]]:
 
 def run(out: Print = print, output_dir: Path | None = None) -> None:
     """Print the demo; with `output_dir`, also draw its graphs there (needs viz)."""
+    if output_dir is not None:
+        output_dir = output_dir.resolve()  # printed paths a terminal can open
     out("autograd-core demo: every number below was computed by the engine's backward pass.\n")
 
     out("1. The course's two-layer sigmoid network, x = (5, 3), target 1, J = -log(y)")
@@ -81,13 +83,42 @@ def run(out: Print = print, output_dir: Path | None = None) -> None:
 
     if output_dir is not None:
         _draw(out, output_dir, o, loss)
+    _train(out, output_dir)
+
+
+def _train(out: Print, output_dir: Path | None) -> None:
+    # nn is imported here only: the engine itself never needs it.
+    import nn
+    from nn import optim
+
+    out("\n6. Training micrograd's demo network (MLP 2-16-16-1, hinge loss + L2) on two moons")
+    X, y = nn.data.moons(100, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.MeanLoss("hinge", l2=1e-4, parameters=model)
+    history = nn.fit(model, (X, y), loss, optim.SGD(model.parameters(), lr=1.0), epochs=40,
+                     progress=False, seed=0)
+    for epoch in (1, 10, 20, 30, 40):
+        out(f"   epoch {epoch:>2}: loss {history['loss'][epoch - 1]:.4f}, "
+            f"accuracy {history['accuracy'][epoch - 1]:.0%}")
+    if output_dir is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window
+    from viz import plots
+
+    boundary = output_dir / "moons_decision_boundary.png"
+    plots.plot_decision_boundary(lambda point: model(point)[0].data, X, y).savefig(boundary)
+    curves = output_dir / "moons_training.png"
+    plots.plot_history(history).savefig(curves)
+    out(f"   the decision boundary it learned: {boundary}")
+    out(f"   its loss and accuracy per epoch:  {curves}")
 
 
 def _draw(out: Print, output_dir: Path, neuron: Value, network: Value) -> None:
     # The one place the engine's demo uses viz (imported here, so the engine never needs it).
     import viz
 
-    output_dir = output_dir.resolve()  # printed paths a terminal can open
     files = [
         viz.render(viz.draw(neuron, edge_labels=True), output_dir / "neuron.svg"),
         viz.step_through(neuron).save(output_dir / "neuron_backprop.html"),

@@ -90,10 +90,13 @@ def plot_history(history: Mapping[str, Sequence[float]]) -> Any:
 
 def plot_decision_boundary(predict: Callable[[list[float]], float],
                            X: Sequence[Sequence[float]], y: Sequence[int],
-                           resolution: int = 60, margin: float = 0.5) -> Any:
+                           resolution: int = 60, margin: float = 0.5,
+                           level: float | None = None) -> Any:
     """The regions of the plane a 2-D classifier assigns to each class, with the data on top.
 
-    `predict(point)` returns a class (or a score, shaded by value) for a point [x0, x1].
+    `predict(point)` returns a class, or a score (shaded by value), for a point [x0, x1]. The
+    decision boundary is drawn as a black line where the score crosses `level` (by default 0
+    for scores; classes are told apart by their shading).
     """
     if not X or len(X) != len(y) or any(len(point) != 2 for point in X):
         raise ValueError("X must be a non-empty list of 2-D points with one label per point")
@@ -107,6 +110,11 @@ def plot_decision_boundary(predict: Callable[[list[float]], float],
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.contourf(grid0, grid1, zs, alpha=0.35, cmap="coolwarm")
+    values = [z for row in zs for z in row]
+    if level is None and not all(float(z).is_integer() for z in values):
+        level = 0.0  # a score: the boundary is where it changes sign
+    if level is not None and min(values) < level < max(values):
+        ax.contour(grid0, grid1, zs, levels=[level], colors="black", linewidths=1.5)
     ax.scatter(x0s, x1s, c=list(y), cmap="coolwarm", edgecolors="black", s=25)
     ax.set_xlim(lo0, hi0)
     ax.set_ylim(lo1, hi1)

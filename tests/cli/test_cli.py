@@ -34,6 +34,7 @@ def test_demo_prints_the_course_numbers(tmp_path: Path) -> None:
     assert "df/dx = 4, df/dy = 2, df/dz = 0" in out
     assert "d o/d x1   += d o/d x1w1 * d x1w1/d x1 = 0.5 * -3 = -1.5" in out
     assert out.count(" yes") == 2 and result.stderr == ""
+    assert "epoch 40: loss" in out and "accuracy 100%" in out  # micrograd's demo, trained
     assert list(tmp_path.iterdir()) == []  # --no-drawings draws nothing
 
 
@@ -42,7 +43,8 @@ def test_demo_draws_the_graphs_and_the_step_through(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "autograd-core-demo"
     files = sorted(p.name for p in folder.iterdir())
-    assert files == ["neuron.svg", "neuron_backprop.html", "two_layer_network.svg"]
+    assert files == ["moons_decision_boundary.png", "moons_training.png", "neuron.svg",
+                     "neuron_backprop.html", "two_layer_network.svg"]
     for name in files:
         assert str(folder / name) in result.stdout
     assert "<svg" in (folder / "neuron.svg").read_text()

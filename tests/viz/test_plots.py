@@ -73,3 +73,20 @@ def test_gradient_magnitudes_per_layer_on_a_log_scale() -> None:
 def test_bad_input_is_refused_with_the_reason(call, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def boundary_lines(fig) -> list[list[float]]:  # type: ignore[no-untyped-def]
+    from matplotlib.contour import ContourSet
+
+    return [list(c.levels) for c in fig.axes[0].collections
+            if isinstance(c, ContourSet) and not c.filled]
+
+
+def test_a_score_gets_its_zero_line_drawn_and_classes_do_not() -> None:
+    X, y = [[-1.0, 0.0], [1.0, 0.0]], [-1, 1]
+    assert boundary_lines(plots.plot_decision_boundary(lambda p: p[0], X, y,
+                                                       resolution=8)) == [[0.0]]
+    assert boundary_lines(plots.plot_decision_boundary(lambda p: float(p[0] > 0), X, y,
+                                                       resolution=8)) == []
+    assert boundary_lines(plots.plot_decision_boundary(lambda p: float(p[0] > 0), X, y,
+                                                       resolution=8, level=0.5)) == [[0.5]]
