@@ -186,13 +186,18 @@ def _group_label(members: list[GraphNode], name: str, outputs: list[GraphNode],
                  options: DrawOptions) -> str:
     spec = options.number_format
     fields = [_escape_record(name.rsplit("/", 1)[-1]), f"{len(members)} nodes"]
-    if len(outputs) == 1:
-        out = outputs[0]
-        if options.view in ("both", "forward"):
-            fields.append(f"out {_escape_record(_fmt(out.data, spec))}")
-        if options.view in ("both", "backward"):
-            fields.append(f"grad {_escape_record(_fmt(out.grad, spec))}")
-    else:
+    # A neuron has one output; a layer has one per neuron: show the first few of each.
+    shown = outputs[:4]
+    more = ", ..." if len(outputs) > len(shown) else ""
+
+    def numbers(values: list[float | None]) -> str:
+        return _escape_record(", ".join(_fmt(v, spec) for v in values)) + more
+
+    if options.view in ("both", "forward"):
+        fields.append(f"out {numbers([o.data for o in shown])}")
+    if options.view in ("both", "backward"):
+        fields.append(f"grad {numbers([o.grad for o in shown])}")
+    if len(outputs) > 1:
         fields.append(f"{len(outputs)} outputs")
     return "{ " + " | ".join(fields) + " }"
 

@@ -191,3 +191,16 @@ def test_a_trained_size_mlp_is_folded_automatically() -> None:
     out.backward()
     source = draw(out).source  # too many nodes to draw one by one: one box per neuron
     assert source.count("{ neurons.") == 33 and source.count("{ w") == 0
+
+
+def test_a_collapsed_layer_shows_its_outputs_data_and_grad() -> None:
+    import nn
+
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    (out,) = model([0.5, -1.0])
+    out.backward()
+    source = draw(out, collapse=2).source
+    layer = next(line for line in source.splitlines() if "{ layers.0 |" in line)
+    outputs = [neuron.data for neuron in model.layers[0]([0.5, -1.0])]
+    assert f"out {outputs[0]:.4g}, {outputs[1]:.4g}, {outputs[2]:.4g}" in layer
+    assert "| grad " in layer and "3 outputs" in layer
