@@ -16,15 +16,28 @@ every model can be drawn by viz (each module's nodes carry its scope, `MLP/layer
 True
 """
 
-from . import data, init, losses, optim, training
+from . import convert, data, init, losses, optim, training
+from .convert import from_torch, to_torch
 from .init import INITS, make_rng
-from .layers import ACTIVATIONS, MLP, Layer, Neuron, Sequential, single
+from .layers import (
+    ACTIVATIONS,
+    MLP,
+    BatchNorm,
+    Dropout,
+    Embedding,
+    Layer,
+    Neuron,
+    Sequential,
+    single,
+    takes_batches,
+)
 from .module import FORMAT_VERSION, Module
 from .training import EarlyStopping, History, MeanLoss, StopTraining, accuracy, fit, predict
 
 __all__ = [
-    "Module", "Neuron", "Layer", "MLP", "Sequential", "single",
-    "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
+    "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
+    "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
     "fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping", "StopTraining",
-    "init", "losses", "optim", "data", "training",
+    "to_torch", "from_torch",
+    "init", "losses", "optim", "data", "training", "convert",
 ]

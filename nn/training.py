@@ -17,6 +17,10 @@ step. After each epoch `fit` records the mean loss (and the accuracy, for class 
 The loss is a name from `LOSSES` (the per-sample losses of `nn.losses`, averaged over each
 batch), a `MeanLoss` (the same, plus L1/L2 penalties), or any function of
 `(outputs, targets) -> Value` for a whole batch.
+
+A model is called once per sample, except a model that takes whole batches (its class sets
+`batched = True`, as `BatchNorm` does, and so does a `Sequential` holding one): it is called
+once per batch with the list of samples, and returns one output per sample.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from autograd_core import Constant, OpError, Value, no_grad
 from . import losses
 from .data import _check_features, _check_pair, train_test_split
 from .init import make_rng
+from .layers import takes_batches
 from .module import Module
 from .optim import LRScheduler
 
@@ -289,11 +294,24 @@ def _check_model(who: str, model: object) -> Module:
     return model
 
 
+def _outputs(model: Module, samples: Sequence[Any]) -> list[Any]:
+    """The model's output per sample: one call per batch if it takes batches, else per sample."""
+    if not takes_batches(model):
+        return [model(x) for x in samples]
+    outputs = model(list(samples))
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != len(samples):
+        got = (f"a list of {len(outputs)}" if isinstance(outputs, (list, tuple))
+               else type(outputs).__name__)
+        raise TypeError(f"{type(model).__name__} takes batches (batched = True), so it must "
+                        f"return one output per sample: a list of {len(samples)}, got {got}")
+    return list(outputs)
+
+
 def _scores(model: Module, X: Sequence[Any]) -> list[list[float]]:
     """The model's outputs for every sample, as numbers, in eval mode."""
     with _evaluating(model):
-        return [[out.data if isinstance(out, Value) else float(out) for out in _as_list(model(x))]
-                for x in X]
+        return [[out.data if isinstance(out, Value) else float(out) for out in _as_list(output)]
+                for output in _outputs(model, X)]
 
 
 def _check_labels_argument(who: str, labels: object) -> tuple[int, int]:
@@ -415,7 +433,7 @@ def _check_loss_fits(loss_fn: BatchLoss, model: Module, X: Sequence[Any], y: Seq
     """
     try:
         with _evaluating(model):
-            output = model(X[0])
+            output = _outputs(model, [X[0]])[0]
     except (TypeError, ValueError) as exc:
         raise _rethrow(exc, f"fit: the model fails on sample 0 of {where}") from exc
     n_outputs = len(_as_list(output))
@@ -489,6 +507,8 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
       `nn.losses`, averaged over each batch; a `MeanLoss` to add L1/L2 penalties; or any
       function `(outputs, targets) -> Value` of a whole batch (`outputs[i]` is what the model
       returned for sample i).
+    - `model`: called once per sample, or once per batch (with the list of samples) if it takes
+      batches (`batched = True`: BatchNorm, a Sequential holding one, or a class of your own).
     - `optimizer`: an `nn.optim` optimizer over the model's parameters.
     - `batch_size`: None for the whole data set at once (full batch); otherwise mini-batches in
       a new random order each epoch (from `seed`).
@@ -585,7 +605,7 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
                 where = f"fit: epoch {epoch}, batch {batch + 1}"
                 targets = [y[i] for i in chosen]
                 try:
-                    outputs = [model(X[i]) for i in chosen]
+                    outputs = _outputs(model, [X[i] for i in chosen])
                     result = loss_fn(outputs, targets)
                 except (TypeError, ValueError) as exc:
                     raise _rethrow(exc, where) from exc
@@ -653,7 +673,7 @@ def _evaluate(model: Module, loss_fn: BatchLoss, rule: _Decision | None, X: Sequ
     where = f"fit: epoch {epoch}, validation"
     try:
         with _evaluating(model):
-            outputs = [model(x) for x in X]
+            outputs = _outputs(model, X)
             value = loss_fn(outputs, list(y))
     except (TypeError, ValueError) as exc:
         raise _rethrow(exc, where) from exc
