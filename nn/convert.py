@@ -202,11 +202,12 @@ def _batch_norm_from(batch_norm: Any, where: str) -> BatchNorm:
         raise ValueError(f"from_torch: BatchNorm1d {where} keeps no running statistics "
                          "(track_running_stats=False), which nn's BatchNorm always keeps")
     norm = BatchNorm(batch_norm.num_features, momentum=batch_norm.momentum, eps=batch_norm.eps)
+    state = norm.state_dict()
     if batch_norm.affine:
-        norm.load_state_dict({"gamma": _numbers(batch_norm.weight),
-                              "beta": _numbers(batch_norm.bias)})
-    norm.running_mean = [float(m) for m in _numbers(batch_norm.running_mean)]
-    norm.running_var = [float(v) for v in _numbers(batch_norm.running_var)]
+        state.update(gamma=_numbers(batch_norm.weight), beta=_numbers(batch_norm.bias))
+    state.update(running_mean=[float(m) for m in _numbers(batch_norm.running_mean)],
+                 running_var=[float(v) for v in _numbers(batch_norm.running_var)])
+    norm.load_state_dict(state)
     return norm
 
 

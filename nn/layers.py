@@ -315,6 +315,8 @@ class BatchNorm(Module):
 
     batched = True
 
+    buffers = ("running_mean", "running_var")  # saved and loaded with the parameters
+
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         self.n_features = _check_count("n_features", n_features)
         self.momentum = _check_fraction("BatchNorm: momentum", momentum)

@@ -107,6 +107,19 @@ def _shape_problems(group: Any, numbers: object, key: str) -> list[str]:
     return problems
 
 
+def _buffer_problems(current: object, numbers: object, key: str) -> list[str]:
+    """What is wrong with `numbers` as the new value of a buffer holding `current`."""
+    if isinstance(current, list):
+        if not isinstance(numbers, list) or len(numbers) != len(current):
+            return [f"{key}: expected a list of {len(current)}, got {_describe(numbers)}"]
+        return [problem for index, value in enumerate(numbers)
+                for problem in _buffer_problems(0.0, value, f"{key}.{index}")]
+    if isinstance(numbers, bool) or not isinstance(numbers, (int, float)) or \
+            not math.isfinite(numbers):
+        return [f"{key}: expected a finite number, got {_describe(numbers)}"]
+    return []
+
+
 def _assign(group: Any, numbers: Numbers) -> None:
     if isinstance(group, Value):
         group.data = float(numbers)
@@ -156,6 +169,10 @@ class Module:
     # A class default rather than an __init__ assignment, so a subclass that does not call
     # super().__init__() still has it; train() and eval() set it on each instance.
     training: bool = True
+    # Attributes holding plain numbers (a float or a list of floats) that are part of the
+    # model's state without being parameters, such as BatchNorm's running statistics: saved
+    # and loaded with the parameters, never trained.
+    buffers: tuple[str, ...] = ()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output; every subclass defines it."""
@@ -247,9 +264,20 @@ class Module:
 
     # --- saving and loading -------------------------------------------------------------------
 
+    def _buffer_entries(self) -> Iterator[tuple[str, Module, str]]:
+        """(dotted path, module, attribute) for every buffer in the tree."""
+        for prefix, module in self.named_modules():
+            for name in module.buffers:
+                yield (f"{prefix}.{name}" if prefix else name), module, name
+
     def state_dict(self) -> dict[str, Numbers]:
-        """The parameters' data, one entry per attribute: `{'layers.0.neurons.0.w': [..], ...}`."""
-        return {path: _numbers(group) for path, group in self._groups()}
+        """The parameters' data, one entry per attribute (`{'layers.0.neurons.0.w': [..]}`),
+        then the buffers (`{'layers.1.running_mean': [..]}`)."""
+        state = {path: _numbers(group) for path, group in self._groups()}
+        for path, module, name in self._buffer_entries():
+            value = getattr(module, name)
+            state[path] = list(value) if isinstance(value, list) else value
+        return state
 
     def load_state_dict(self, state: dict[str, Numbers]) -> None:
         """Copy `state` into the parameters; on any mismatch raise and change nothing.
@@ -259,8 +287,9 @@ class Module:
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict() needs a dict, got {type(state).__name__}")
         groups = dict(self._groups())
-        missing = [key for key in groups if key not in state]
-        unexpected = [str(key) for key in state if key not in groups]
+        buffers = {path: (module, name) for path, module, name in self._buffer_entries()}
+        missing = [key for key in [*groups, *buffers] if key not in state]
+        unexpected = [str(key) for key in state if key not in groups and key not in buffers]
         problems = []
         if missing:
             problems.append(f"missing keys: {_some(missing)}")
@@ -269,6 +298,9 @@ class Module:
         for key, group in groups.items():
             if key in state:
                 problems += _shape_problems(group, state[key], key)
+        for key, (module, name) in buffers.items():
+            if key in state:
+                problems += _buffer_problems(getattr(module, name), state[key], key)
         if problems:
             raise ValueError(f"cannot load this state into {type(self).__name__}: "
                              + "; ".join(problems[:8])
@@ -276,6 +308,10 @@ class Module:
         # Everything was checked first, so this cannot fail half-way.
         for key, group in groups.items():
             _assign(group, state[key])
+        for key, (module, name) in buffers.items():
+            value = state[key]
+            setattr(module, name, [float(v) for v in value] if isinstance(value, list)
+                    else float(value))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to a JSON file; the file is replaced whole or not at all."""

@@ -139,8 +139,10 @@ def test_batch_norm_standardises_each_feature_and_keeps_no_statistics_as_paramet
     assert norm.parameters() == norm.gamma + norm.beta
     assert [name for name, _ in norm.named_parameters()] == [
         "gamma.0", "gamma.1", "beta.0", "beta.1"]
-    # The running estimates are plain floats: Module.state_dict saves parameters only.
-    assert norm.state_dict() == {"gamma": [1.0, 1.0], "beta": [0.0, 0.0]}
+    # The running estimates are plain floats (buffers): saved with the parameters, not trained.
+    state = norm.state_dict()
+    assert state["gamma"] == [1.0, 1.0] and state["beta"] == [0.0, 0.0]
+    assert list(state) == ["gamma", "beta", "running_mean", "running_var"]
     assert repr(norm) == "BatchNorm(n_features=2, momentum=0.1, eps=1e-05)"
 
 
@@ -310,3 +312,23 @@ def test_embedding_refuses_bad_ids(index: object, error: type[Exception], messag
         nn.Embedding(5, 3, seed=0)(index)
     with pytest.raises(ValueError, match="dim must be at least 1, got 0"):
         nn.Embedding(5, 0)
+
+
+def test_batch_norm_running_statistics_are_saved_loaded_and_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    norm = nn.BatchNorm(2)
+    norm([[1.0, 2.0], [3.0, 6.0]])  # train mode: the running estimates move
+    moved = (list(norm.running_mean), list(norm.running_var))
+    norm.save(tmp_path / "norm.json")
+    fresh = nn.BatchNorm(2)
+    fresh.load(tmp_path / "norm.json")
+    assert (fresh.running_mean, fresh.running_var) == moved
+    fresh.eval()
+    norm.eval()
+    sample = [[2.0, 5.0], [0.0, 1.0]]
+    assert [[v.data for v in row] for row in fresh(sample)] == \
+        [[v.data for v in row] for row in norm(sample)]
+    bad = fresh.state_dict()
+    bad["running_var"] = [1.0]
+    with pytest.raises(ValueError, match=r"running_var: expected a list of 2, got a list of 1"):
+        fresh.load_state_dict(bad)
+    assert fresh.running_var == moved[1]  # nothing changed
