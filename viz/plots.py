@@ -52,7 +52,7 @@ def plot_activations(names: Sequence[str] = ("step", "sigmoid", "tanh", "relu", 
             values.append(out.data)
             slopes.append(grad(out, leaf))
         axes[row][0].plot(xs, values, color="tab:blue")
-        axes[row][0].set_title(name)
+        axes[row][0].set_title(f"{name} (slope 0.1)" if name == "leaky_relu" else name)
         axes[row][1].plot(xs, slopes, color="tab:red")
         axes[row][1].set_title(f"d {name} / dx")
         for ax in axes[row]:
