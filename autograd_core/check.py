@@ -91,7 +91,9 @@ def _direct_factors(out: Value, wrt: Value, every_node: bool = False
     named = {node for node in order if node.label} | {out, wrt}
     position = {node: i for i, node in enumerate(order)}
     factors: dict[Value, list[tuple[Value, float]]] = {}
-    for b in named:
+    # In topological order, not the set's (which follows memory addresses), so paths and
+    # explanations come out in the same order on every run.
+    for b in (node for node in order if node in named):
         if not b.parents:
             continue
         sensitivity: dict[Value, float] = {b: 1.0}
