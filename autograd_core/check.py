@@ -85,6 +85,8 @@ def _direct_factors(out: Value, wrt: Value, every_node: bool = False
     local derivatives, with `x * x` giving two factors of x rather than one of 2x.
     """
     order = topological_order(out)
+    if wrt not in set(order):  # the output does not depend on it: no path, derivative 0
+        return {}
     if every_node:
         return {node: [(parent, math.nan if local is None else local) for parent, local in
                        zip(node.parents, local_grads(node))] for node in order if node.parents}
@@ -100,7 +102,7 @@ def _direct_factors(out: Value, wrt: Value, every_node: bool = False
         reached: dict[Value, float] = {}
         for node in reversed(order[: position[b] + 1]):  # children before parents
             g = sensitivity.pop(node, None)
-            if g is None:
+            if not g:  # nothing flows through this node (or it is a step's input): no factor
                 continue
             for parent, local in zip(node.parents, local_grads(node)):
                 contribution = g * (local if local is not None else math.nan)
@@ -203,7 +205,7 @@ class Explanation:
             pairs = list(zip(path.nodes, path.nodes[1:]))
             symbols = " ".join(frac(_name(b), _name(a)) for a, b in reversed(pairs))
             numbers = r" \cdot ".join(f"{f:.4g}" for f in reversed(path.factors))
-            terms.append(f"- path {path.text()}: ${symbols} = {numbers} = {path.value:.4g}$")
+            terms.append(f"- path `{path.text()}`: ${symbols} = {numbers} = {path.value:.4g}$")
         return "\n".join([f"${frac(out, wrt)} = {self.value:.6g}$, the sum over "
                           f"{self.total_paths} path(s):", "", *terms])
 
@@ -235,10 +237,13 @@ def written_tolerance(text: str) -> float:
     """Half a unit in the last place written: "-0.41" -> 0.005, "-3e-6" -> 5e-7, "0" -> exact."""
     mantissa, _, exponent = text.strip().lower().partition("e")
     digits = mantissa.lstrip("+-")
-    if digits.strip("0.") == "":  # a written zero claims exactly zero
+    if digits.strip("0") == "":  # "0" (no decimals) claims exactly zero; "0.00" is rounded
         return 0.0
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+    try:
+        return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+    except OverflowError:  # "1e400" is refused before this; this only keeps it from crashing
+        return math.inf
 
 
 def _read(given: object) -> tuple[float | None, str]:
@@ -246,16 +251,18 @@ def _read(given: object) -> tuple[float | None, str]:
     if isinstance(given, bool):
         return None, repr(given)
     if isinstance(given, (int, float)):
-        return float(given), repr(given)
-    text = str(given).strip().replace("\u2212", "-").replace(" ", "")  # a typeset minus sign
-    try:
-        return float(text), text
-    except ValueError:
-        pass
-    try:
-        return float(Fraction(text)), text  # "1/3", "-2/3"
-    except (ValueError, ZeroDivisionError):
-        return None, text
+        number, text = float(given), repr(given)
+    else:
+        text = str(given).strip().replace("\u2212", "-").replace(" ", "")  # a typeset minus
+        try:
+            number = float(text)
+        except ValueError:
+            try:
+                number = float(Fraction(text))  # "1/3", "-2/3"
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return None, text
+    # inf, nan and numbers beyond a float are not answers: they would match anything.
+    return (number, text) if math.isfinite(number) else (None, text)
 
 
 @dataclass(frozen=True)
@@ -323,6 +330,8 @@ def _hint(given: float, expected: float, tolerance: float, out: Value, wrt: Valu
     """Why a derivative answer may be wrong, found by trying the usual mistakes on the graph:
     first between named nodes (as worked by hand), then through every node."""
     tol = max(tolerance, 1e-6 * abs(expected))
+    if given == 0:
+        return f"it is not 0: some path carries a gradient ({_name(wrt)} reaches {_name(out)})"
     if _close(given, -expected, tol):
         return "the sign is flipped"
     for every_node in (False, True):
@@ -343,6 +352,10 @@ def _path_hint(given: float, tol: float, paths: list[Path], out: Value, wrt: Val
         chosen = [p for i, p in enumerate(paths) if mask >> i & 1]
         if _close(given, sum(p.value for p in chosen), tol):
             left_out = [p for i, p in enumerate(paths) if not mask >> i & 1]
+            if len({p.text() for p in paths}) == 1:  # x * x: one path per use of x
+                return (f"{_name(wrt)} is used {len(paths)} times on the way to {_name(out)} "
+                        f"({paths[0].text()}); each use sends its own contribution, and they "
+                        "add up")
             counted = "the path " if len(chosen) == 1 else "only the paths "
             return (f"{counted}{_list_paths(chosen)} counted; {_name(wrt)} also reaches "
                     f"{_name(out)} along {_list_paths(left_out)}: add every path")
@@ -402,6 +415,9 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
         raise TypeError("check needs a program (text or parsed) or a Value, got "
                         f"{type(program_or_graph).__name__}")
     _, names = _named_values(program_or_graph)
+    # A written 0 claims exactly zero, up to the rounding noise of floats at this graph's scale
+    # (0.1*3 - 0.3 is 5.6e-17, not 0).
+    noise = 1e-12 * max([1.0, *(abs(v.data) for v in names.values())])
     rows = []
     for key, given in answers.items():
         match = _DERIVATIVE.match(key)
@@ -417,7 +433,8 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
             expected = names[wanted[0]].data
         number, written = _read(given)
         if number is None:
-            reason = "not answered" if written == "" else f"could not read {written!r} as a number"
+            reason = ("not answered" if written == ""
+                      else f"could not read {written!r} as a finite number")
             rows.append(AnswerRow(key, expected, None, written, False, reason))
             continue
         if tolerance is not None:
@@ -425,7 +442,7 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
         elif "/" in written:
             allowed = 1e-9 * abs(number)  # a fraction is exact
         else:
-            allowed = written_tolerance(written)
+            allowed = written_tolerance(written) or noise
         correct = _close(number, expected, allowed)
         hint = ""
         if not correct:

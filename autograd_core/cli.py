@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,12 +20,16 @@ def _point(text: str) -> dict[str, float]:
     point: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, number = item.partition("=")
+        name = name.strip()
         try:
-            if not sep or not name.strip().isidentifier():
+            if not sep or not name.isidentifier() or not math.isfinite(float(number)):
                 raise ValueError
-            point[name.strip()] = float(number)
         except ValueError:
-            raise UsageError(f"--at: {item!r} is not name=number (as in --at x=3,y=2)") from None
+            raise UsageError(f"--at: {item!r} is not name=number with a finite number (as in "
+                             "--at x=3,y=2)") from None
+        if name in point:
+            raise UsageError(f"--at: {name} is given twice")
+        point[name] = float(number)
     return point
 
 
@@ -51,7 +56,7 @@ def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
 
 
 def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
-          rankdir: str) -> int:
+          rankdir: str, verbose: bool) -> int:
     from .parse import parse_program
 
     try:
@@ -62,7 +67,7 @@ def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
     program = parse_program(expression, _point(at))
     program.output.backward()
     drawing = viz.draw(program.output, view=view, edge_labels=edge_labels, rankdir=rankdir)
-    path = viz.render(drawing, output)
+    path = viz.render(drawing, output, verbose=verbose)
     print(f"wrote {path.resolve()}")
     return 0
 
@@ -126,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     draw_parser.add_argument("--edge-labels", action="store_true",
                              help="label edges with local derivatives")
     draw_parser.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
+    draw_parser.add_argument("-v", "--verbose", action="store_true",
+                             help="say which Graphviz renderer was used")
     check_parser = commands.add_parser("check", help="check the answers of a worksheet file; "
                                                      "the exit status is 0 only if all are right")
     check_parser.add_argument("worksheet")
@@ -153,13 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _grad(args.expression, args.at, args.explain)
         if args.command == "draw":
             return _draw(args.expression, args.at, args.output, args.view, args.edge_labels,
-                         args.rankdir)
+                         args.rankdir, args.verbose)
         if args.command == "check":
             return _check(args.worksheet, args.show_answers)
         if args.command == "exercises":
             return _exercises(args.action, args.target, args.show_answers)
+    except OSError as exc:  # a file that cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"autograd-core: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except (UsageError, ExpressionError, WorksheetError, OpError, ValueError,
-            RuntimeError) as exc:  # RuntimeError: no Graphviz renderer, or it failed
+            ArithmeticError, RuntimeError) as exc:  # RuntimeError: no Graphviz renderer
         print(f"autograd-core: error: {exc}", file=sys.stderr)
         return 2
     parser.print_help(sys.stderr)

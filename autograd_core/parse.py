@@ -10,8 +10,9 @@ engine's functions (exp log sqrt tanh sigmoid relu leaky_relu step sin cos abs).
 module only parses the text; this module then walks the tree and builds Values itself, refusing
 every other kind of node with its line and column. Nothing is ever passed to eval or exec.
 
-Limits: at most 10,000 characters, 500 lines, 2,000 operations, brackets nested 50 deep and
-expressions nested 200 deep; numbers must be finite floats.
+Limits: at most 10,000 characters, 500 lines, 2,000 nodes (numbers, names and operations),
+brackets nested 50 deep and expressions nested 500 deep; numbers must be finite floats.
+Arithmetic on numbers alone (`2/3`, `1+1`, `exp(2)`) is worked out at once and stays a constant.
 
 >>> program = parse("y = 2 * x ** 2\\nz = y + x", x=3)
 >>> program.output.data, program.output.label, sorted(program.values)
@@ -27,11 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .ops import OpError
-from .value import Value
+from .value import Constant, Value, as_value, no_grad
 
 __all__ = ["parse", "parse_program", "Program", "ExpressionError", "FUNCTIONS", "LIMITS"]
 
-LIMITS = {"characters": 10_000, "lines": 500, "operations": 2_000, "brackets": 50, "depth": 200}
+LIMITS = {"characters": 10_000, "lines": 500, "nodes": 2_000, "brackets": 50, "depth": 500}
 
 # name -> (number of arguments it takes, how to apply it)
 FUNCTIONS = {
@@ -48,10 +49,15 @@ class ExpressionError(ValueError):
     """A program was refused (or failed to evaluate), with the line and column where."""
 
     def __init__(self, message: str, text: str = "", line: int = 0, column: int = 0) -> None:
-        self.line, self.column = line, column
         where = ""
+        source_line = ""
+        if line and text:
+            lines = text.splitlines()
+            source_line = lines[line - 1] if line <= len(lines) else ""
+            # ast counts columns in UTF-8 bytes; a reader counts characters (h\u2081 = ...).
+            column = len(source_line.encode()[:column].decode(errors="ignore"))
+        self.line, self.column = line, column
         if line:
-            source_line = text.splitlines()[line - 1] if text else ""
             where = f"line {line}, column {column + 1}: "
             if source_line:
                 message += f"\n    {source_line}\n    {' ' * column}^"
@@ -153,8 +159,8 @@ def _evaluate(expr: ast.expr, names: Mapping[str, Value], text: str, budget: lis
         del results[len(results) - len(children):]
         budget[0] -= 1
         if budget[0] < 0:
-            raise ExpressionError(f"more than {LIMITS['operations']} operations", text,
-                                  node.lineno, node.col_offset)
+            raise ExpressionError(f"more than {LIMITS['nodes']} numbers, names and operations",
+                                  text, node.lineno, node.col_offset)
         try:
             results.append(_build(node, args, names, text))
         except OpError as exc:
@@ -173,25 +179,33 @@ def _build(node: ast.expr, args: list[Value | float], names: Mapping[str, Value]
             raise ExpressionError(f"unknown name {node.id!r} (known names: {known})", text,
                                   node.lineno, node.col_offset)
         return names[node.id]
+    if not any(isinstance(arg, Value) for arg in args):
+        # Numbers only (2/3, 1+1, exp(2)): work it out now, with the engine's checks, and keep
+        # a number, so it becomes a constant where it meets a Value (x**(1+1) is x**2).
+        with no_grad():  # (the first operand as a Constant; the rest stay numbers: x ** 2)
+            return _compute(node, [Constant(args[0]), *args[1:]]).data  # type: ignore[arg-type]
+    return _compute(node, args)
+
+
+def _compute(node: ast.expr, args: list[Value | float]) -> Value:
+    """The Value of an operation node from its operands' (at least one a Value)."""
     if isinstance(node, ast.UnaryOp):
         (operand,) = args
-        return -operand if isinstance(node.op, ast.USub) else operand
+        return as_value(-operand if isinstance(node.op, ast.USub) else operand)
     if isinstance(node, ast.BinOp):
         left, right = args
         symbol = _BINARY[type(node.op)]
-        if not isinstance(left, Value) and not isinstance(right, Value):
-            left = Value(left)  # keep numbers-only arithmetic in the graph, checked by the engine
         if symbol == "+":
-            return left + right
+            return as_value(left + right)
         if symbol == "-":
-            return left - right
+            return as_value(left - right)
         if symbol == "*":
-            return left * right
+            return as_value(left * right)
         if symbol == "/":
-            return left / right
-        return left**right
+            return as_value(left / right)
+        return as_value(left**right)
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    x = args[0] if isinstance(args[0], Value) else Value(args[0])
+    x = as_value(args[0])
     if node.func.id == "leaky_relu":
         return x.leaky_relu(*args[1:])
     method = "__abs__" if node.func.id == "abs" else node.func.id
@@ -216,7 +230,7 @@ def parse_program(text: str, values: Mapping[str, float], output: str | None = N
     if len(text) > LIMITS["characters"]:
         raise ExpressionError(f"the program is {len(text)} characters long; the limit is "
                               f"{LIMITS['characters']}")
-    if text.count("\n") + 1 > LIMITS["lines"]:
+    if len(text.splitlines()) > LIMITS["lines"]:
         raise ExpressionError(f"the program has more than {LIMITS['lines']} lines")
     if _bracket_depth(text) > LIMITS["brackets"]:
         raise ExpressionError(f"brackets are nested more than {LIMITS['brackets']} deep")
@@ -225,8 +239,10 @@ def parse_program(text: str, values: Mapping[str, float], output: str | None = N
             warnings.simplefilter("ignore", SyntaxWarning)
             tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
+        line = (text.splitlines() or [""])[(exc.lineno or 1) - 1] if exc.lineno else ""
+        column = len(line[: max((exc.offset or 1) - 1, 0)].encode())  # characters -> bytes
         raise ExpressionError(f"not a valid expression: {exc.msg}", text, exc.lineno or 0,
-                              max((exc.offset or 1) - 1, 0)) from None
+                              column) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("the program is nested too deeply to parse") from None
     except ValueError as exc:  # e.g. a NUL character
@@ -240,8 +256,13 @@ def parse_program(text: str, values: Mapping[str, float], output: str | None = N
         names[name] = leaf
     assigned_at: dict[str, int] = {}
     last: Value | None = None
-    budget = [LIMITS["operations"]]
+    budget = [LIMITS["nodes"]]
+    lines_used: set[int] = set()
     for statement in tree.body:
+        if statement.lineno in lines_used:
+            raise ExpressionError("one statement per line: put each on a line of its own", text,
+                                  statement.lineno, statement.col_offset)
+        lines_used.add(statement.lineno)
         if isinstance(statement, ast.Expr):
             last = _evaluate(statement.value, names, text, budget)
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ class StepThrough:
             options = DrawOptions(
                 view=view, rankdir=rankdir, number_format=number_format,
                 edge_labels=edge_labels, show_ids=True, collapse=None, max_nodes=max_nodes,
+                color=False,  # a colour scale that changed from frame to frame would mislead
                 highlight=frozenset({ids[step.node]}),
                 highlight_links=frozenset((ids[e.parent], ids[step.node]) for e in step.edges))
             frames.append(self._frame(root, dict(known), options, caption))
@@ -121,7 +123,9 @@ class StepThrough:
 
     def html(self, autoplay: bool = False) -> str:
         """The player as an HTML fragment (inline SVG frames and a little JavaScript)."""
-        key = "agc" + hashlib.sha1("".join(f.dot for f in self.frames).encode()).hexdigest()[:10]
+        # Unique per call: the same player shown twice on a page must not share its controls.
+        digest = hashlib.sha1("".join(f.dot for f in self.frames).encode()).hexdigest()[:10]
+        key = f"agc{digest}{next(_instances)}"
         last = len(self.frames) - 1
         parts = [f'<div class="agc-player" id="{key}">', _STYLE.replace("#KEY", f"#{key}"),
                  '<div class="agc-controls">'
@@ -170,6 +174,8 @@ def step_through(root: Value, **options: object) -> StepThrough:
     """
     return StepThrough(root, **options)  # type: ignore[arg-type]
 
+
+_instances = itertools.count()
 
 _STYLE = """<style>
 #KEY { font-family: Helvetica, Arial, sans-serif; }

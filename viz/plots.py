@@ -100,6 +100,8 @@ def plot_decision_boundary(predict: Callable[[list[float]], float],
     """
     if not X or len(X) != len(y) or any(len(point) != 2 for point in X):
         raise ValueError("X must be a non-empty list of 2-D points with one label per point")
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per side, got {resolution}")
     x0s, x1s = [p[0] for p in X], [p[1] for p in X]
     lo0, hi0 = min(x0s) - margin, max(x0s) + margin
     lo1, hi1 = min(x1s) - margin, max(x1s) + margin

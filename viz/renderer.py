@@ -120,6 +120,9 @@ def render(graph: Any, path: str | os.PathLike[str] | None = None, format: str |
     """
     source = _source_of(graph)
     target = Path(path) if path is not None else None
+    if target is not None and target.is_dir():
+        raise ValueError(f"{target} is a folder; give a file name, such as "
+                         f"{target / 'graph.svg'}")
     fmt = (format or (target.suffix.lstrip(".") if target and target.suffix else "svg")).lower()
     renderer = find_renderer()
     supported = renderer.formats()

@@ -24,7 +24,7 @@ def test_the_course_answers_are_all_right() -> None:
 
 @pytest.mark.parametrize("written, tolerance", [
     ("-0.41", 0.005), ("-3e-6", 5e-7), ("2", 0.5), ("0.30", 0.005), ("1.5E2", 5.0),
-    ("0", 0.0), ("-0.000", 0.0),
+    ("0", 0.0), ("-0.000", 0.0005),
 ])
 def test_the_precision_an_answer_was_written_with(written: str, tolerance: float) -> None:
     assert written_tolerance(written) == pytest.approx(tolerance)
@@ -150,3 +150,35 @@ def test_explain_the_course_deep_weight() -> None:
         in text
     with pytest.raises(TypeError, match="explain needs two Values"):
         explain(program.output, "W11")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", ["inf", "-inf", "nan", "1e400", float("inf"), float("nan")])
+def test_non_finite_answers_are_never_right(given: object) -> None:
+    (row,) = check("y = 2*x", {"y": given}, at={"x": 1.0})
+    assert not row.correct and "finite number" in row.hint
+
+
+def test_a_node_the_output_does_not_depend_on() -> None:
+    program = parse("a = 2*x\nJ = a + 1\nb = 3*x", x=1.0)
+    assert check(program, {"dJ/db": "0"})
+    assert not check(program, {"dJ/db": "1"})
+    explanation = explain(program.values["J"], program.values["b"])
+    assert explanation.total_paths == 0 and str(explanation).endswith("dJ/db = 0")
+
+
+def test_explain_adds_up_to_the_gradient_where_a_derivative_does_not_exist() -> None:
+    program = parse("y = step(sqrt(z))", z=0.0)
+    assert "nan" not in str(explain(program.output, program.values["z"]))
+
+
+def test_a_written_zero_allows_float_rounding_noise_only() -> None:
+    assert check("y = 0.1*3*x - 0.3*x", {"dy/dx": "0"}, at={"x": 1.0})  # 5.6e-17
+    (row,) = check("y = 1e-6*x", {"dy/dx": "0"}, at={"x": 1.0})
+    assert not row.correct and row.hint.startswith("it is not 0")
+    assert check("y = 0.001*x", {"dy/dx": "0.00"}, at={"x": 1.0})  # a rounded zero: +-0.005
+
+
+def test_hint_a_value_used_twice() -> None:
+    assert hint("y = x*x", {"x": 3.0}, "dy/dx", 3) == (
+        "x is used 2 times on the way to y (x -> y); each use sends its own contribution, "
+        "and they add up")

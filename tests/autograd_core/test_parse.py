@@ -104,10 +104,12 @@ HOSTILE = [
     ("x\x00", "the program could not be parsed|not a valid expression"),
     ("(" * 60 + "x" + ")" * 60, "brackets are nested more than 50 deep"),
     ("-" * 5000 + "x", "nested"),
-    ("x" + "+x" * 300, "expression nested more than 200 deep"),
+    ("x" + "+x" * 600, "expression nested more than 500 deep"),
+    ("y = x; z = y", "one statement per line"),
+    ("\r".join(f"a{i} = x" for i in range(LIMITS["lines"] + 1)), "more than 500 lines"),
     ("\n".join(f"a{i} = x" for i in range(LIMITS["lines"] + 1)), "more than 500 lines"),
     ("x" * (LIMITS["characters"] + 1), "characters long; the limit is 10000"),
-    ("\n".join(f"a{i} = x*x*x*x*x*x*x*x*x*x*x" for i in range(200)), "more than 2000 oper"),
+    ("\n".join(f"a{i} = x*x*x*x*x*x*x*x*x*x*x" for i in range(200)), "more than 2000 numbers"),
     ("", "the program is empty"),
 ]
 
@@ -168,3 +170,23 @@ def test_fuzzed_text_is_parsed_or_refused_cleanly(text: str) -> None:
         parse(text, x=0.5)
     except ExpressionError:
         pass
+
+
+def test_arithmetic_on_numbers_alone_stays_a_constant() -> None:
+    program = parse("y = x**(1+1) + 2/3*x + exp(0)", x=-2.0)
+    program.output.backward()
+    assert program.values["x"].grad == pytest.approx(-4 + 2 / 3)  # x**2 at a negative x
+    two_thirds = program.output.parents[0].parents[1].parents[0]
+    assert two_thirds.is_constant and two_thirds.data == pytest.approx(2 / 3)
+    assert parse("2 + 3").output.data == 5.0
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse("\u03c3 = x + x.real", x=1.0)  # a Greek letter is two bytes in UTF-8
+    assert caught.value.column == 8
+    assert str(caught.value).endswith("\u03c3 = x + x.real\n            ^")
+
+
+def test_a_long_flat_sum_is_fine() -> None:
+    assert parse("x" + "+x" * 400, x=1.0).output.data == 401.0

@@ -89,6 +89,11 @@ def test_grad_explains_the_chain_rule() -> None:
     (["check", "/no/such/sheet.toml"], "cannot read /no/such/sheet.toml"),
     (["exercises", "show", "nope"], "no exercise 'nope'; the exercises are: two-layer"),
     (["exercises", "show"], "exercises show needs a NAME"),
+    (["grad", "x", "--at", "x=nan"], "with a finite number"),
+    (["grad", "x", "--at", "x=1,x=2"], "--at: x is given twice"),
+    (["draw", "x", "--at", "x=1", "-o", "/"], "/ is a folder; give a file name"),
+    (["draw", "x", "--at", "x=1", "-o", "/proc/nope/g.svg"], "error:"),
+    (["grad", "a = 2*x\nb = 3*x\nc = a + 1", "--at", "x=1", "--explain", "q"], "no 'q'"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_status_2(args: list[str], message: str) -> None:
     result = run(*args)
@@ -143,3 +148,20 @@ def test_draw_writes_the_graph_of_an_expression(tmp_path: Path) -> None:
     bad = run("draw", "x", "--at", "x=1", "-o", str(tmp_path / "g.docx"))
     assert bad.returncode == 2 and "format 'docx' is not supported" in bad.stderr
     assert not (tmp_path / "g.docx").exists()
+
+
+def test_draw_says_which_renderer_when_asked(tmp_path: Path) -> None:
+    result = run("draw", "x * 2", "--at", "x=1", "-o", str(tmp_path / "g.svg"), "-v")
+    assert result.returncode == 0 and "viz: rendered svg with" in result.stderr
+
+
+def test_a_derivative_the_output_does_not_depend_on_is_explained_as_zero() -> None:
+    result = run("grad", "a = 2*x\nb = 3*x\nc = a + 1", "--at", "x=1", "--explain", "b")
+    assert result.returncode == 0, result.stderr
+    assert "dc/db = 0" in result.stdout
+
+
+def test_demo_into_an_existing_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    result = run("demo", "--out", str(tmp_path / "afile"), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -82,3 +82,16 @@ def test_a_graph_too_big_to_step_through_is_refused() -> None:
         y = y * 1.001
     with pytest.raises(GraphTooLarge, match=r"402 frames, more than max_frames=120"):
         step_through(y)
+
+
+def test_two_players_on_one_page_do_not_share_controls() -> None:
+    player = step_through(micrograd_example())
+    first, second = player.html(), player.html()
+    ids = [re.search(r'<div class="agc-player" id="(\w+)"', page).group(1)  # type: ignore[union-attr]
+           for page in (first, second)]
+    assert ids[0] != ids[1]
+
+
+def test_frames_are_not_coloured_by_a_scale_that_changes_from_frame_to_frame() -> None:
+    frames = step_through(micrograd_example()).frames
+    assert all("#d6" not in f.dot and "fillcolor=\"#" not in f.dot for f in frames)

@@ -69,6 +69,8 @@ def test_gradient_magnitudes_per_layer_on_a_log_scale() -> None:
     (lambda: plots.plot_decision_boundary(lambda p: 0.0, [[1.0, 2.0, 3.0]], [0]),
      "X must be a non-empty list of 2-D points"),
     (lambda: plots.plot_gradient_magnitudes({}), "magnitudes is empty"),
+    (lambda: plots.plot_decision_boundary(lambda p: 0.0, [[1.0, 2.0]], [0], resolution=1),
+     "resolution must be at least 2"),
 ])
 def test_bad_input_is_refused_with_the_reason(call, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
