@@ -144,7 +144,7 @@ def _escape_record(text: str) -> str:
     # Unescaped { } | < > in a record label make both renderers draw a broken node silently.
     for char in "\\{}|<>\"":
         text = text.replace(char, "\\" + char)
-    return text
+    return text.replace("\n", "\\n")  # a line break inside the field, not a lost character
 
 
 def _fill(grad: float | None, scale: float) -> str:

@@ -129,3 +129,9 @@ def test_special_characters_in_labels_survive_rendering() -> None:
     v = Value(1.0, label='a{b}|<c> "d"')
     nodes = svg_nodes(render(v * 2))
     assert ['a{b}|<c> "d"', "data 1", "grad 0"] in nodes.values()
+
+
+def test_a_label_with_a_line_break_keeps_it() -> None:
+    v = Value(1.0, label="first\nsecond")
+    texts = next(t for t in svg_nodes(render(v * 2)).values() if "first" in t)
+    assert texts[:2] == ["first", "second"]
