@@ -11,6 +11,8 @@ recorded graph in reverse topological order and fills in the gradient of every n
 0.940015
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .check import AnswerRow, CheckReport, Explanation, check, explain
 from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
@@ -26,19 +28,33 @@ from .graph import (
 )
 from .ops import OPS, Op, OpError
 from .parse import ExpressionError, Program, parse
-from .value import Constant, Value, apply, as_value, dot, no_grad, scope, sum_values
+from .value import Constant, Value, apply, as_value, dot, logsumexp, no_grad, scope, sum_values
 
 sum = sum_values  # autograd_core.sum(values): one node for a whole sum
+
+if TYPE_CHECKING:
+    from .replay import Trace, TraceError, trace
+
+
+def __getattr__(name: str) -> Any:
+    # Batched replay needs numpy; the rest of the engine needs only the standard library, so
+    # `autograd_core.trace` imports it on first use.
+    if name in ("trace", "Trace", "TraceError"):
+        from . import replay
+
+        return getattr(replay, name)
+    raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
 __all__ = [
     # `sum` is left out on purpose: a star import must not replace the builtin.
-    "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot",
+    "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot", "logsumexp",
     "backward", "backward_steps", "topological_order", "grad", "hessian", "local_grads",
     "BackwardStep", "Edge",
     "gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow",
     "OPS", "Op", "OpError",
+    "trace", "Trace", "TraceError",
     "parse", "Program", "ExpressionError", "check", "explain", "CheckReport", "AnswerRow",
     "Explanation",
     "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",

@@ -29,15 +29,16 @@ __all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian",
 _isfinite = math.isfinite
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, *more_roots: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` comes last.
 
     An iterative depth-first search (no recursion, so a graph a million nodes deep is fine).
-    Parents are visited in operand order, so the order is the same on every run.
+    Parents are visited in operand order, so the order is the same on every run. With more
+    roots, the nodes of all of them, each once (a root may then come before the end).
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = [*reversed(more_roots), root]
     while stack:
         node = stack.pop()
         if node is None:  # marker: every parent of the node below it is in `order` now

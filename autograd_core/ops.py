@@ -10,19 +10,23 @@ floats (ordinary backward), Values (`create_graph=True`: gradients that can be d
 again) and numpy arrays (batched replay). The local derivative d(out)/d(input) that diagrams and
 explanations show is the same VJP called with `out_grad = 1`.
 
+Forward rules are `math` functions, picked for the scalar path's speed; where one would not work
+on numpy arrays, `array_forward` gives the same rule written with the dispatching helpers.
+
 >>> OPS["mul"].vjp(1.0, (3.0, 4.0), 12.0)
 (4.0, 3.0)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .functional import cos, logistic, sign, sin, step, xlogy
+from .functional import _numpy, cos, exp, log, logistic, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 
 __all__ = ["Op", "OPS", "OpError", "describe_call", "failure_reason"]
 
@@ -40,6 +44,9 @@ class Op:
     vjp: Callable[[Any, Sequence[Any], Any], Grads]
     formula: str  # the forward formula and its derivatives, in plain text
     domain: str = ""  # which inputs are valid, for error messages
+    # The forward rule on numpy arrays, where `forward` (written with math) does not work on
+    # them; None when it does (operator.add and friends).
+    array_forward: Callable[..., Any] | None = None
 
 
 class OpError(ValueError, ArithmeticError):
@@ -117,7 +124,8 @@ def _pow_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
 
 
 _register(Op("pow", "**", 2, math.pow, _pow_vjp, "x ** n for a number n; d/dx = n * x**(n-1)",
-             domain="a negative base needs an integer exponent, and 0 a non-negative one"))
+             domain="a negative base needs an integer exponent, and 0 a non-negative one",
+             array_forward=operator.pow))
 
 
 def _pow_value_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
@@ -128,36 +136,43 @@ def _pow_value_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
 _register(Op("pow_value", "**", 2, math.pow, _pow_value_vjp,
              "x ** y for a Value y; d/dx = y * x**(y-1), d/dy = x**y * log(x)",
              domain="a negative base needs an integer exponent, 0 a non-negative one, "
-                    "and the derivative with respect to the exponent needs a positive base"))
+                    "and the derivative with respect to the exponent needs a positive base",
+             array_forward=operator.pow))
 _register(Op("abs", "abs", 1, math.fabs, lambda g, inputs, out: (g * sign(inputs[0]),),
-             "|x|; d/dx = sign(x) (0 at x = 0)"))
+             "|x|; d/dx = sign(x) (0 at x = 0)", array_forward=abs))
 
 # --- Elementary functions ---------------------------------------------------------------------
 
 _register(Op("exp", "exp", 1, math.exp, lambda g, inputs, out: (g * out,),
-             "e**x; d/dx = e**x"))
+             "e**x; d/dx = e**x", array_forward=exp))
 _register(Op("log", "log", 1, math.log, lambda g, inputs, out: (g / inputs[0],),
-             "ln(x); d/dx = 1/x", domain="log needs x > 0"))
+             "ln(x); d/dx = 1/x", domain="log needs x > 0", array_forward=log))
 _register(Op("sqrt", "sqrt", 1, math.sqrt, lambda g, inputs, out: (g / (2 * out),),
              "sqrt(x); d/dx = 1 / (2 sqrt(x))",
-             domain="sqrt needs x >= 0, and its derivative x > 0"))
+             domain="sqrt needs x >= 0, and its derivative x > 0", array_forward=sqrt))
 _register(Op("sin", "sin", 1, math.sin, lambda g, inputs, out: (g * cos(inputs[0]),),
-             "sin(x); d/dx = cos(x)"))
+             "sin(x); d/dx = cos(x)", array_forward=sin))
 _register(Op("cos", "cos", 1, math.cos, lambda g, inputs, out: (-g * sin(inputs[0]),),
-             "cos(x); d/dx = -sin(x)"))
+             "cos(x); d/dx = -sin(x)", array_forward=cos))
 
 # --- Activation functions ---------------------------------------------------------------------
 
 _register(Op("tanh", "tanh", 1, math.tanh, lambda g, inputs, out: (g * (1 - out * out),),
-             "tanh(x); d/dx = 1 - tanh(x)**2"))
+             "tanh(x); d/dx = 1 - tanh(x)**2", array_forward=tanh))
 
 
 _register(Op("sigmoid", "sigmoid", 1, logistic,
              lambda g, inputs, out: (g * out * (1 - out),),
-             "1 / (1 + e**-x); d/dx = sigmoid(x) * (1 - sigmoid(x))"))
+             "1 / (1 + e**-x); d/dx = sigmoid(x) * (1 - sigmoid(x))", array_forward=sigmoid))
+def _where_positive(x: Any, then: Any, otherwise: Any) -> Any:
+    """`then` where x > 0, else `otherwise`, elementwise over arrays."""
+    return _numpy().where(x > 0, then, otherwise)
+
+
 _register(Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0,
              lambda g, inputs, out: (g * step(inputs[0]),),
-             "max(0, x); d/dx = 1 if x > 0 else 0"))
+             "max(0, x); d/dx = 1 if x > 0 else 0",
+             array_forward=lambda x: _where_positive(x, x, 0.0)))
 
 
 def _leaky_relu_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
@@ -170,10 +185,11 @@ def _leaky_relu_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
 _register(Op("leaky_relu", "leaky_relu", 2, lambda x, slope: x if x > 0 else slope * x,
              _leaky_relu_vjp,
              "x if x > 0 else slope * x; d/dx = 1 if x > 0 else slope, "
-             "d/dslope = 0 if x > 0 else x"))
+             "d/dslope = 0 if x > 0 else x",
+             array_forward=lambda x, slope: _where_positive(x, x, slope * x)))
 _register(Op("step", "step", 1, lambda x: 1.0 if x > 0 else 0.0,
              lambda g, inputs, out: (None,),
-             "1 if x > 0 else 0 (Heaviside); d/dx = 0"))
+             "1 if x > 0 else 0 (Heaviside); d/dx = 0", array_forward=step))
 
 # --- N-ary ops: one node for a whole sum or dot product -----------------------------------------
 
@@ -199,3 +215,22 @@ def _dot_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
 
 _register(Op("dot", "dot", None, _dot, _dot_vjp,
              "w1*x1 + ... + wn*xn; d/dwi = xi, d/dxi = wi"))
+
+
+def _logsumexp(*xs: float) -> float:
+    # Shifting by the largest input keeps every exponent <= 0 (no overflow) and one term equal
+    # to 1 (no log of 0).
+    m = max(xs)
+    return m + math.log(sum([math.exp(x - m) for x in xs]))
+
+
+def _logsumexp_arrays(*xs: Any) -> Any:
+    np = _numpy()
+    m = functools.reduce(np.maximum, xs)  # pairwise, so operands of shapes (K, B), (K, 1) mix
+    return m + np.log(sum([np.exp(x - m) for x in xs]))
+
+
+_register(Op("logsumexp", "logsumexp", None, _logsumexp,
+             lambda g, inputs, out: tuple(g * exp(x - out) for x in inputs),
+             "log(e**x1 + ... + e**xn); d/dxi = e**(xi - out) (the softmax)",
+             array_forward=_logsumexp_arrays))

@@ -21,16 +21,20 @@ import numbers
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from .ops import OPS, OpError, describe_call, failure_reason
 
 __all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope",
-           "sum_values", "dot"]
+           "sum_values", "dot", "logsumexp"]
 
 # Whether operations record a graph, and the scope name given to new nodes. Context variables
 # rather than globals, so a no_grad() in one thread or asyncio task never leaks into another.
 _recording: ContextVar[bool] = ContextVar("autograd_core_recording", default=True)
 _scope: ContextVar[str] = ContextVar("autograd_core_scope", default="")
+# While `autograd_core.trace` records a graph: the recorder that hears about every comparison
+# and float() of a Value, since a graph that branches on a number may not fit other samples.
+_tracer: ContextVar[Any] = ContextVar("autograd_core_tracer", default=None)
 
 _isfinite = math.isfinite
 
@@ -158,19 +162,22 @@ class Value:
     # --- comparisons and conversions look at data; identity stays identity --------------------
 
     def __float__(self) -> float:
+        tracer = _tracer.get()
+        if tracer is not None:
+            tracer.read(self)
         return self.data
 
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _plain(other)
+        return _compare(self, "<", other, self.data < _plain(other))
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _plain(other)
+        return _compare(self, "<=", other, self.data <= _plain(other))
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _plain(other)
+        return _compare(self, ">", other, self.data > _plain(other))
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _plain(other)
+        return _compare(self, ">=", other, self.data >= _plain(other))
 
     # __eq__ and __hash__ are deliberately object's: nodes are dict keys and set members by
     # identity, and two nodes holding the same number are still two nodes.
@@ -203,6 +210,14 @@ class Constant(Value):
     """A number written into an expression, such as the 2 in `x * 2`: a leaf drawn as a constant."""
 
     __slots__ = ()
+
+
+def _compare(a: Value, symbol: str, b: Value | float, result: bool) -> bool:
+    """A comparison's result, which a trace being recorded hears about (it is a branch)."""
+    tracer = _tracer.get()
+    if tracer is not None:
+        tracer.compare(a, symbol, b, result)
+    return result
 
 
 def _plain(x: Value | float) -> float:
@@ -291,6 +306,20 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
     return apply("dot", *weights, *inputs) if weights else Constant(0.0)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """log(e**x1 + ... + e**xn) as a single node, stable for any finite inputs.
+
+    Its derivative with respect to each input is the softmax, e**(xi - out).
+
+    >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data, 6)   # 1000 + log 2
+    1000.693147
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("logsumexp needs at least one value")
+    return apply("logsumexp", *values)
 
 
 @contextmanager

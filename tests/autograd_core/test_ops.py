@@ -73,6 +73,7 @@ SPECS: dict[str, Spec] = {
     "step": Spec(each(off_kink), lambda x: float(x > 0)),
     "sum": Spec(each(*[any_x] * 3), lambda *xs: xs[0] + xs[1] + xs[2]),
     "dot": Spec(each(*[any_x] * 6), lambda w1, w2, w3, x1, x2, x3: w1 * x1 + w2 * x2 + w3 * x3),
+    "logsumexp": Spec(each(*[any_x] * 3), lambda *xs: math.log(sum(map(math.exp, xs)))),
 }
 
 OP_NAMES = list(OPS)
