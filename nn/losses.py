@@ -4,6 +4,11 @@ A loss takes a model's output for one sample (a Value, or a list of Values) and 
 number, a list of numbers, or a class index for `cross_entropy`) and returns a Value. Average
 the losses of a batch with `autograd_core.sum(batch_losses) / len(batch_losses)`.
 
+Targets may also be Values (a one-hot row of Values for `cross_entropy`), and no loss reads the
+number inside a Value it computes with, nor branches on one: so a loss can be recorded once by
+`autograd_core.trace` and replayed over a whole batch, as `fit` does. (`binary_cross_entropy`
+is the exception: it leaves out a term whose weight is 0, so its graph depends on the target.)
+
 >>> from autograd_core import Value
 >>> round(cross_entropy([Value(1000.0), Value(0.0)], 1).data, 6)   # stable for large logits
 1000.0
@@ -14,7 +19,7 @@ the losses of a batch with `autograd_core.sum(batch_losses) / len(batch_losses)`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import autograd_core as ag
 from autograd_core import Value, as_value
@@ -118,35 +123,30 @@ def binary_cross_entropy(probability: Output, target: Target) -> Value:
 def binary_cross_entropy_with_logits(logit: Output, target: Target) -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
-    Equal to z (1 - y) + log(1 + e**-z), which is rewritten for negative z as
-    log(1 + e**z) - z y, so e is only ever raised to a non-positive power.
+    Equal to z (1 - y) + log(1 + e**-z), with the log written as log_sum_exp(0, -z), so e is
+    only ever raised to a non-positive power.
     """
     loss = "binary_cross_entropy_with_logits"
     z = _one_output(loss, logit)
-    y = _probability_target(loss, target)
-    # Both forms are exact everywhere (their gradient is sigmoid(z) - y, also at z = 0); the
-    # branch only picks the one that cannot overflow.
-    if z.data >= 0:
-        return z * (1 - y) + (1 + (-z).exp()).log()
-    return (1 + z.exp()).log() - z * y
+    y = _value_target(loss, target, _probability_target)
+    # log(1 + e**-z) = log_sum_exp(0, -z), which shifts by the larger exponent itself: no
+    # overflow for either sign of z, and no branch on z's value.
+    return z * (1 - y) + ag.logsumexp([0.0, -z])
 
 
 def log_sum_exp(logits: Output) -> Value:
-    """log(e**z1 + ... + e**zn), computed as m + log(sum of e**(zi - m)) with m = max zi."""
-    zs = _outputs("log_sum_exp", logits)
-    # Shifting by the largest logit keeps every exponent <= 0 (no overflow) and at least one
-    # term equal to 1 (no log(0)); m is a number, so it changes no gradient.
-    m = max(z.data for z in zs)
-    return ag.sum([(z - m).exp() for z in zs]).log() + m
+    """log(e**z1 + ... + e**zn), as one `logsumexp` node (stable for any finite logits)."""
+    return ag.logsumexp(_outputs("log_sum_exp", logits))
 
 
 def softmax(logits: Output) -> list[Value]:
-    """Probabilities e**zi / sum of e**zj, one per logit (stable for large logits)."""
+    """Probabilities e**zi / sum of e**zj, one per logit, as e**(zi - log_sum_exp(z)).
+
+    Every exponent is <= 0, so nothing overflows however large the logits are.
+    """
     zs = _outputs("softmax", logits)
-    m = max(z.data for z in zs)
-    exps = [(z - m).exp() for z in zs]
-    total = ag.sum(exps)
-    return [e / total for e in exps]
+    lse = ag.logsumexp(zs)
+    return [(z - lse).exp() for z in zs]
 
 
 def log_softmax(logits: Output) -> list[Value]:
@@ -156,25 +156,55 @@ def log_softmax(logits: Output) -> list[Value]:
     return [z - lse for z in zs]
 
 
-def cross_entropy(logits: Output, target: int) -> Value:
-    """-log softmax(z)[target]: the loss of the logits `z` for the class index `target`."""
+def cross_entropy(logits: Output, target: int | Sequence[Target]) -> Value:
+    """-log softmax(z)[target]: the loss of the logits `z` for the class index `target`.
+
+    `target` may also be a row of class probabilities (a one-hot row, or soft labels) that
+    sums to 1: the loss is then -sum of t_i log softmax(z)_i = log_sum_exp(z) - t . z.
+    """
     zs = _outputs("cross_entropy", logits)
+    if isinstance(target, (list, tuple)):
+        return ag.logsumexp(zs) - ag.dot(_distribution(zs, target), zs)
     if isinstance(target, bool) or not isinstance(target, int):
-        raise TypeError(f"cross_entropy: the target must be a class index (int), got "
-                        f"{type(target).__name__}: {target!r:.40}")
+        raise TypeError(f"cross_entropy: the target must be a class index (int) or a row of "
+                        f"class probabilities, got {type(target).__name__}: {target!r:.40}")
     if not 0 <= target < len(zs):
         raise ValueError(f"cross_entropy: class index {target} is out of range for "
                          f"{len(zs)} classes (0 to {len(zs) - 1})")
-    return log_sum_exp(zs) - zs[target]
+    return ag.logsumexp(zs) - zs[target]
+
+
+def _distribution(zs: list[Value], target: Sequence[Target]) -> list[Target]:
+    """A cross_entropy target row, checked: one probability per class, summing to 1."""
+    if len(target) != len(zs):
+        raise ValueError(f"cross_entropy: {len(zs)} logits but a target row of {len(target)}")
+    row = [t if isinstance(t, Value) else _number("cross_entropy", t) for t in target]
+    numbers = [float(t.data) if isinstance(t, Value) else t for t in row]
+    if min(numbers) < 0 or not math.isclose(sum(numbers), 1.0, rel_tol=1e-9):
+        raise ValueError(f"cross_entropy: a target row holds class probabilities (>= 0, "
+                         f"summing to 1), got {numbers}")
+    return row
 
 
 def hinge(score: Output, target: Target) -> Value:
     """Max-margin loss max(0, 1 - y * score) for a label y of -1 or +1 (micrograd's demo)."""
     s = _one_output("hinge", score)
-    y = _number("hinge", target)
+    return (1 - _value_target("hinge", target, _sign_target) * s).relu()
+
+
+def _sign_target(loss: str, target: object) -> float:
+    y = _number(loss, target)
     if y not in (-1.0, 1.0):
-        raise ValueError(f"hinge: the target must be -1 or +1, got {y}")
-    return (1 - y * s).relu()
+        raise ValueError(f"{loss}: the target must be -1 or +1, got {y}")
+    return y
+
+
+def _value_target(loss: str, target: object, check: Callable[[str, object], float]
+                  ) -> Value | float:
+    """A target checked by `check`; a Value target is checked on its number and kept a Value
+    (so a traced loss computes with it rather than with the number it held when recorded)."""
+    number = check(loss, target)
+    return target if isinstance(target, Value) else number
 
 
 def _parameters(penalty: str, parameters: Iterable[Value]) -> list[Value]:

@@ -102,6 +102,34 @@ def test_cross_entropy_on_random_logits(logits: list[float], data: st.DataObject
             lambda t: F.cross_entropy(t[None, :], torch.tensor([target])), logits)
 
 
+@settings(max_examples=30)
+@given(st.lists(st.floats(-50, 50), min_size=2, max_size=6), st.data())
+def test_cross_entropy_with_a_row_of_probabilities(logits: list[float],
+                                                    data: st.DataObject) -> None:
+    n = len(logits)
+    target = data.draw(st.integers(0, n - 1))
+    one_hot = [float(i == target) for i in range(n)]
+    weights = data.draw(st.lists(st.floats(0.1, 1), min_size=n, max_size=n))
+    soft = [w / sum(weights) for w in weights]
+    for row in (one_hot, soft, [Value(t) for t in soft]):
+        compare(lambda v, row=row: losses.cross_entropy(v, row),
+                lambda t, row=row: F.cross_entropy(t[None, :], tensor([[float(x) for x in row]])),
+                logits)
+    # A one-hot row gives exactly the class index's numbers.
+    by_index, by_row = losses.cross_entropy([Value(z) for z in logits], target), \
+        losses.cross_entropy([Value(z) for z in logits], one_hot)
+    assert by_index.data == by_row.data
+
+
+def test_targets_may_be_values_and_stay_in_the_graph() -> None:
+    # A Value target is computed with, not read: the loss depends on it (as a trace needs).
+    y, score = Value(-1.0, label="y"), Value(0.5)
+    loss = losses.hinge(score, y)
+    assert y in ag.topological_order(loss) and loss.data == 1.5
+    z, t = Value(0.3), Value(1.0, label="t")
+    assert t in ag.topological_order(losses.binary_cross_entropy_with_logits(z, t))
+
+
 @pytest.mark.parametrize("score", [-2.0, 0.3, 1.0, 2.5])
 @pytest.mark.parametrize("y", [-1, 1])
 def test_hinge_is_micrograds_max_margin(score: float, y: int) -> None:
@@ -128,7 +156,15 @@ def test_penalties_on_parameters() -> None:
     (lambda: losses.cross_entropy([Value(1.0), Value(2.0)], 2), ValueError,
      r"class index 2 is out of range for 2 classes \(0 to 1\)"),
     (lambda: losses.cross_entropy([Value(1.0)], -1), ValueError, "class index -1 is out of range"),
-    (lambda: losses.cross_entropy([Value(1.0)], 0.0), TypeError, "class index .int., got float"),
+    (lambda: losses.cross_entropy([Value(1.0)], 0.0), TypeError,
+     r"class index \(int\) or a row of class probabilities, got float"),
+    (lambda: losses.cross_entropy([Value(1.0), Value(2.0)], [1.0]), ValueError,
+     "2 logits but a target row of 1"),
+    (lambda: losses.cross_entropy([Value(1.0), Value(2.0)], [0.5, 0.6]), ValueError,
+     r"class probabilities \(>= 0, summing to 1\), got \[0.5, 0.6\]"),
+    (lambda: losses.cross_entropy([Value(1.0), Value(2.0)], [1.5, -0.5]), ValueError,
+     "summing to 1"),
+    (lambda: losses.hinge(Value(0.5), Value(0.0)), ValueError, "the target must be -1 or"),
     (lambda: losses.cross_entropy([Value(1.0)], True), TypeError, "got bool"),
     (lambda: losses.binary_cross_entropy(Value(1.5), 1), ValueError,
      "must be a probability in .0, 1., got 1.5; for raw scores use"),
