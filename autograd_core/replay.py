@@ -410,7 +410,8 @@ class Trace:
         self._checked = False
         self._state: tuple[Array, Array, int] | None = None
         self.input_grad: Array | None = None
-        self.retraces = 0
+        self.batch_size = 0  # of the last forward pass
+        self.retraces = 0  # how often a batch that went another way made it record again
         if example is not None:
             self._record(self._check_batch([example])[0])
 
@@ -506,6 +507,7 @@ class Trace:
             self._check_against_fn(plan, batch, V, S)
             self._checked = True
         self._state = (V, S, len(batch))
+        self.batch_size = len(batch)
         columns = [np.broadcast_to(plan.value(o, V, S), (len(batch),)) for o in plan.outputs]
         return columns[0].copy() if self._single else np.stack(columns, axis=1)
 
@@ -545,10 +547,21 @@ class Trace:
         return None
 
     def _check_against_fn(self, plan: _Plan, batch: Array, V: Array, S: Array) -> None:
-        """Run fn directly on two other samples: its graph must give the same numbers."""
-        recorded = [p.data for p in plan.placeholders]
-        others = [i for i in dict.fromkeys([len(batch) - 1, 1, len(batch) // 2])
-                  if 0 <= i < len(batch) and list(batch[i]) != recorded][:2]
+        """Run fn directly on other samples: the recorded graph must give the same numbers.
+
+        The samples are picked so that every input that varies in the batch differs from the
+        recorded sample's in at least one of them (at most 16 samples): a number read from
+        any input and frozen into the graph then shows.
+        """
+        differs = batch != np.array([p.data for p in plan.placeholders])
+        uncovered = differs.any(axis=0)
+        others: list[int] = []
+        for candidate in np.flatnonzero(differs.any(axis=1)).tolist():
+            if len(others) == 16 or not uncovered.any():
+                break
+            if (differs[candidate] & uncovered).any():
+                others.append(candidate)
+                uncovered &= ~differs[candidate]
         for i in others:
             with no_grad():
                 direct, _ = _outputs_of(self.fn(*[Value(float(x)) for x in batch[i]]))

@@ -42,6 +42,7 @@ from .init import make_rng
 from .layers import takes_batches
 from .module import Module
 from .optim import LRScheduler
+from .replay import Replayer, replay_problem
 
 __all__ = ["fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
            "StopTraining", "LOSSES"]
@@ -98,13 +99,17 @@ class History(dict[str, list[float]]):
     Keys: "loss" always; "accuracy" when the targets are class labels; "val_loss" and
     "val_accuracy" likewise when there is validation data. `viz.plots.plot_history(history)`
     draws them. Also: `epochs` (how many ran), `best_epoch` (lowest validation loss, counting
-    from 1, or None without validation data) and `stop_reason` (None if every epoch ran).
+    from 1, or None without validation data), `stop_reason` (None if every epoch ran),
+    `replayed` (whether fit replayed one recorded graph over each batch) and `replay_note`
+    (why it did not, or stopped).
     """
 
     def __init__(self, keys: Iterable[str] = ("loss",)) -> None:
         super().__init__((key, []) for key in keys)
         self.best_epoch: int | None = None
         self.stop_reason: str | None = None
+        self.replayed = False
+        self.replay_note = ""
 
     @property
     def epochs(self) -> int:
@@ -419,7 +424,7 @@ def _progress_bar(enabled: bool, total: int, unit: str) -> Any:
 
 def _rethrow(exc: Exception, where: str) -> Exception:
     """The same kind of error with `where` (epoch, batch, sample) in front of its message."""
-    if type(exc) in (TypeError, ValueError, OpError):
+    if type(exc) in (TypeError, ValueError, OpError, ag.TraceError):
         return type(exc)(f"{where}: {exc}")
     return exc
 
@@ -499,7 +504,7 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
         validation: tuple[Sequence[Any], Sequence[Any]] | float | None = None,
         callbacks: Iterable[Callback] = (), early_stopping: int | EarlyStopping | None = None,
         progress: bool = True, seed: int | random.Random | None = None, *,
-        threshold: float | None = None) -> History:
+        threshold: float | None = None, replay: bool | None = None) -> History:
     """Train `model` on `data = (X, y)` for `epochs` passes; returns the `History`.
 
     - `loss`: a name from `LOSSES` ("mse", "mae", "binary_cross_entropy",
@@ -522,6 +527,11 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
     - `progress`: a tqdm progress bar (when tqdm is installed).
     - `threshold`: where a single output switches class, for the accuracy (by default 0 for
       -1/+1 labels and for logits, 0.5 for 0/1 labels).
+    - `replay`: None (the default) records the graph of one sample (model and loss) once and
+      replays it over each batch with numpy (`autograd_core.trace`) when the model and loss
+      allow it: the same numbers, many times faster. Otherwise, and with False, each batch
+      builds one graph per sample. True insists: an error says why replay is impossible.
+      `history.replayed` tells which way it went and `history.replay_note` why not.
 
     The training loss and accuracy of an epoch are averages over its batches, as the model was
     when it saw each; the validation ones are computed after the epoch in eval mode. A loss or
@@ -586,6 +596,24 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
     if has_validation:
         keys += ["val_loss"] + (["val_accuracy"] if rule else [])
     history = History(keys)
+    if replay is not None and not isinstance(replay, bool):
+        raise TypeError(f"fit: replay must be None, True or False, got {replay!r:.40}")
+    replayer: Replayer | None = None
+    train_data: Any = None  # features and target rows, as numpy arrays, when replaying
+    val_data: Any = None
+    if replay is not False:
+        replayer, history.replay_note = _replayer(model, loss_fn, n_outputs, bool(replay))
+        if replayer is not None:
+            try:
+                train_data = replayer.data(X, y)
+                val_data = replayer.data(X_val, y_val) if has_validation else None
+            except (TypeError, ValueError) as exc:
+                if replay:
+                    raise ValueError(f"fit: cannot replay: the targets do not form rows of "
+                                     f"numbers ({exc})") from exc
+                replayer = None
+                history.replay_note = f"the targets are not rows of numbers ({exc})"
+    history.replayed = replayer is not None
 
     n_batches = math.ceil(n / batch_size)
     bar = _progress_bar(progress, epochs * n_batches, "epoch" if n_batches == 1 else "batch")
@@ -604,37 +632,43 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
                 chosen = order[batch * batch_size:(batch + 1) * batch_size]
                 where = f"fit: epoch {epoch}, batch {batch + 1}"
                 targets = [y[i] for i in chosen]
-                try:
-                    outputs = _outputs(model, [X[i] for i in chosen])
-                    result = loss_fn(outputs, targets)
-                except (TypeError, ValueError) as exc:
-                    raise _rethrow(exc, where) from exc
-                value = _check_loss_value(result, where)
-                optimizer.zero_grad()
-                try:
-                    value.backward()
-                except (TypeError, ValueError) as exc:
-                    raise _rethrow(exc, where) from exc
+                if replayer is not None:
+                    try:
+                        loss_value, scores = replayer.forward(train_data[chosen])
+                        if not math.isfinite(loss_value):
+                            raise FloatingPointError(f"{where}: the loss is {loss_value}")
+                        optimizer.zero_grad()
+                        replayer.backward()
+                    except ag.TraceError as exc:
+                        if replay:
+                            raise _rethrow(exc, where) from exc
+                        replayer, history.replayed = None, False
+                        history.replay_note = f"{where}: {exc}"
+                    except (TypeError, ValueError) as exc:
+                        raise _rethrow(exc, where) from exc
+                if replayer is None:
+                    loss_value, scores = _scalar_step(model, loss_fn, optimizer,
+                                                      [X[i] for i in chosen], targets, where)
                 before = [p.data for p in parameters]
                 optimizer.step()
                 if not all(math.isfinite(p.data) for p in parameters):
                     for p, old in zip(parameters, before):
                         p.data = old
                     raise FloatingPointError(f"{where}: a step made a parameter infinite or NaN "
-                                             f"(loss {value.data:.4g}); the parameters keep "
+                                             f"(loss {loss_value:.4g}); the parameters keep "
                                              "their values from before this step (try a "
                                              "smaller learning rate)")
-                loss_sum += value.data * len(chosen)
+                loss_sum += loss_value * len(chosen)
                 if rule is not None:
-                    right += sum(rule.is_right([v.data for v in _as_list(output)], target)
-                                 for output, target in zip(outputs, targets))
+                    right += sum(rule.is_right(row, target) for row, target in zip(scores, targets))
                 if bar is not None:
                     bar.update(1)
             history["loss"].append(loss_sum / n)
             if rule is not None:
                 history["accuracy"].append(right / n)
             if has_validation:
-                _evaluate(model, loss_fn, rule, X_val, y_val, history, epoch)
+                _evaluate(model, loss_fn, rule, X_val, y_val, history, epoch,
+                          None if replayer is None else (replayer, val_data))
             stop = None
             if stopper is not None:
                 val_loss = history["val_loss"][-1]
@@ -667,21 +701,60 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
     return history
 
 
+def _scalar_step(model: Module, loss_fn: BatchLoss, optimizer: Any, samples: list[Any],
+                 targets: list[Any], where: str) -> tuple[float, list[list[float]]]:
+    """One graph per sample: the batch's loss, its backward pass; the loss and the outputs."""
+    try:
+        outputs = _outputs(model, samples)
+        result = loss_fn(outputs, targets)
+    except (TypeError, ValueError) as exc:
+        raise _rethrow(exc, where) from exc
+    value = _check_loss_value(result, where)
+    optimizer.zero_grad()
+    try:
+        value.backward()
+    except (TypeError, ValueError) as exc:
+        raise _rethrow(exc, where) from exc
+    return value.data, [[v.data for v in _as_list(output)] for output in outputs]
+
+
+def _replayer(model: Module, loss_fn: BatchLoss, n_outputs: int, forced: bool
+              ) -> tuple[Replayer | None, str]:
+    """A Replayer for this model and loss, or None and the reason (an error if forced)."""
+    problem = replay_problem(model, loss_fn, forced)
+    if problem is None:
+        try:
+            import numpy  # noqa: F401 (replay runs on numpy)
+        except ImportError:
+            problem = "numpy is not installed"
+    if problem is None:
+        return Replayer(model, loss_fn, n_outputs), ""
+    if forced:
+        raise ValueError(f"fit: cannot replay: {problem}; pass replay=None to let fit fall "
+                         "back to one graph per sample")
+    return None, problem
+
+
 def _evaluate(model: Module, loss_fn: BatchLoss, rule: _Decision | None, X: Sequence[Any],
-              y: Sequence[Any], history: History, epoch: int) -> None:
+              y: Sequence[Any], history: History, epoch: int,
+              replaying: tuple[Replayer, Any] | None = None) -> None:
     """Append the validation loss (and accuracy) to the history, in eval mode with no graph."""
     where = f"fit: epoch {epoch}, validation"
     try:
         with _evaluating(model):
-            outputs = _outputs(model, X)
-            value = loss_fn(outputs, list(y))
+            if replaying is not None:
+                loss_value, scores = replaying[0].forward(replaying[1])
+            else:
+                outputs = _outputs(model, X)
+                value = loss_fn(outputs, list(y))
+                if not isinstance(value, Value):
+                    raise TypeError(f"{where}: the loss function returned a "
+                                    f"{type(value).__name__}; it must return a Value")
+                loss_value = value.data
+                scores = [[v.data for v in _as_list(output)] for output in outputs]
     except (TypeError, ValueError) as exc:
         raise _rethrow(exc, where) from exc
-    if not isinstance(value, Value):
-        raise TypeError(f"{where}: the loss function returned a {type(value).__name__}; it must "
-                        "return a Value")
-    history["val_loss"].append(value.data)
+    history["val_loss"].append(loss_value)
     if rule is not None:
-        right = sum(rule.is_right([v.data for v in _as_list(output)], target)
-                    for output, target in zip(outputs, y))
+        right = sum(rule.is_right(row, target) for row, target in zip(scores, y))
         history["val_accuracy"].append(right / len(y))

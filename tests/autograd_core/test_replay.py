@@ -256,7 +256,7 @@ def test_float_of_a_varying_value_is_refused_while_recording() -> None:
 
 def test_reading_data_is_caught_by_running_fn_on_other_samples() -> None:
     replay = trace(lambda x: x * x.data, 1)
-    with pytest.raises(TraceError, match=r"sample 2, fn gives output 0 = 9.*gives 3"):
+    with pytest.raises(TraceError, match="sample 1, fn gives output 0 = 4, but the recorded graph"):
         replay(np.array([1.0, 2.0, 3.0]))
 
 

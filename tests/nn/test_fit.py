@@ -162,16 +162,23 @@ def test_a_batch_loss_function_and_l2_penalty() -> None:
 # --- modes, callbacks, early stopping ------------------------------------------------------
 
 
+@pytest.mark.parametrize("replay", [False, None])
 @pytest.mark.parametrize("start_in_training_mode", [True, False])
 def test_evaluation_runs_in_eval_mode_and_the_mode_is_restored(
-        start_in_training_mode: bool) -> None:
+        start_in_training_mode: bool, replay: bool | None) -> None:
     model = ModeProbe()
     model.train(start_in_training_mode)
     X, y = data.blobs(8, centers=[[-1.0, -1.0], [1.0, 1.0]], seed=0)
     nn.fit(model, (X[:6], y[:6]), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=2,
-           validation=(X[6:], y[6:]), progress=False)
+           validation=(X[6:], y[6:]), progress=False, replay=replay)
     # One checking call on each data set, then per epoch 6 training and 2 validation calls.
-    assert model.modes == [False, False] + ([True] * 6 + [False] * 2) * 2
+    if replay is False:
+        assert model.modes == [False, False] + ([True] * 6 + [False] * 2) * 2
+    else:
+        # Replay calls the model to record a graph in train mode (checked on one more sample,
+        # which differs from the first in every input) and one in eval mode (checked on the
+        # other validation sample), then never again.
+        assert model.modes == [False, False] + [True] * 2 + [False] * 2
     assert model.training is start_in_training_mode
     assert all(module.training is start_in_training_mode for _, module in model.named_modules())
 
@@ -180,7 +187,7 @@ def test_a_validation_fraction_is_held_out() -> None:
     model = ModeProbe()
     X, y = data.blobs(20, centers=[[-1.0, -1.0], [1.0, 1.0]], seed=0)
     history = nn.fit(model, (X, y), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=1,
-                     validation=0.25, progress=False, seed=0)
+                     validation=0.25, progress=False, seed=0, replay=False)
     assert model.modes.count(True) == 15 and model.modes.count(False) == 2 + 5
     assert len(history["val_loss"]) == 1
 

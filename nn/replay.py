@@ -1,0 +1,121 @@
+"""How `fit` trains with batched replay: one sample's graph of model + loss, run over each batch.
+
+`fit` builds, per batch, one graph per sample and backpropagates through all of them. When the
+model and the loss allow it, `Replayer` records the graph of one sample instead (the model's
+outputs and its loss, the targets being inputs too) with `autograd_core.trace`, and replays it
+over every batch with numpy: the same numbers, many times faster.
+
+What allows it: a `MeanLoss` whose per-sample loss is one of the traceable built-ins
+(`TRACEABLE`; any function when `replay=True`), a model called once per sample that draws no
+random numbers (no Dropout with p > 0), and targets that are numbers, rows of numbers or class
+indices. `replay_problem` says why not, in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import autograd_core as ag
+from autograd_core import Value
+
+from . import losses
+from .layers import Dropout, takes_batches
+from .module import Module
+
+__all__ = ["Replayer", "replay_problem", "TRACEABLE"]
+
+# The per-sample losses that neither read a varying Value's number nor branch on one.
+TRACEABLE = (losses.mse, losses.mae, losses.binary_cross_entropy_with_logits,
+             losses.cross_entropy, losses.hinge)
+
+
+def replay_problem(model: Module, loss_fn: Any, forced: bool) -> str | None:
+    """Why fit cannot replay this model and loss (None if it can)."""
+    from .training import MeanLoss  # training imports this module
+
+    if not isinstance(loss_fn, MeanLoss):
+        return "the loss is a function of a whole batch, not a per-sample loss (MeanLoss)"
+    if not forced and not any(loss_fn.per_sample is f for f in TRACEABLE):
+        return (f"the {loss_fn.name} loss is not known to trace (pass replay=True to try "
+                "it; fit then checks it on the first batch)")
+    if takes_batches(model):
+        return "the model takes whole batches (BatchNorm)"
+    for name, module in model.named_modules():
+        if isinstance(module, Dropout) and module.p > 0:
+            return f"{name or 'the model'} is a Dropout, which draws new random numbers " \
+                   "for every sample"
+    return None
+
+
+def _target_rows(loss_fn: Any, n_outputs: int, targets: Sequence[Any]) -> tuple[list[list[float]],
+                                                                                bool]:
+    """Each target as a row of numbers (a class index as a one-hot row), and whether the loss
+    takes rows (else it takes the row's one number)."""
+    one_hot = loss_fn.per_sample is losses.cross_entropy
+    rows: list[list[float]] = []
+    for target in targets:
+        if one_hot and isinstance(target, int) and not isinstance(target, bool):
+            rows.append([float(i == target) for i in range(n_outputs)])
+        elif isinstance(target, (list, tuple)) or hasattr(target, "__len__"):
+            rows.append([float(t) for t in target])
+        else:
+            rows.append([float(target)])
+    if any(len(row) != len(rows[0]) for row in rows):
+        raise ValueError("the targets are rows of different lengths")
+    takes_rows = one_hot or any(isinstance(t, (list, tuple)) or hasattr(t, "__len__")
+                                for t in targets[:1])
+    return rows, takes_rows
+
+
+class Replayer:
+    """A model and its per-sample loss, recorded once and replayed over batches of (X, y).
+
+    Two traces: one recorded in train mode for the steps, one in eval mode for validation
+    (a model's own modules may behave differently in the two).
+    """
+
+    def __init__(self, model: Module, loss_fn: Any, n_outputs: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.model, self.loss_fn, self.n_outputs = model, loss_fn, n_outputs
+        self.traces: dict[bool, Any] = {}
+        self.n_features = 0
+        self.takes_rows = False
+        self._last: Any = None
+
+    def data(self, X: Sequence[Any], y: Sequence[Any]) -> Any:
+        """X and the targets as one array, a row per sample: features, then the target row."""
+        rows, self.takes_rows = _target_rows(self.loss_fn, self.n_outputs, y)
+        features = self.np.asarray(X, dtype=float)
+        self.n_features = features.shape[1]
+        return self.np.hstack([features, self.np.asarray(rows, dtype=float)])
+
+    def model_and_loss(self, *columns: Value) -> list[Value]:
+        """One sample's loss (penalties included) and the model's outputs: what is traced."""
+        x, target = list(columns[:self.n_features]), columns[self.n_features:]
+        output = self.model(x)
+        loss = self.loss_fn.per_sample(output, list(target) if self.takes_rows else target[0])
+        if self.loss_fn.l1:
+            loss = loss + losses.l1_penalty(self.loss_fn.parameters, self.loss_fn.l1)
+        if self.loss_fn.l2:
+            loss = loss + losses.l2_penalty(self.loss_fn.parameters, self.loss_fn.l2)
+        outputs = [output] if isinstance(output, Value) else list(output)
+        return [loss, *outputs]
+
+    def forward(self, batch: Any) -> tuple[float, list[list[float]]]:
+        """The batch's mean loss (penalties included) and each sample's outputs."""
+        mode = self.model.training
+        if mode not in self.traces:
+            self.traces[mode] = ag.trace(self.model_and_loss, batch.shape[1])
+        self._last = self.traces[mode]
+        results = self._last(batch)
+        return float(results[:, 0].mean()), results[:, 1:].tolist()
+
+    def backward(self) -> None:
+        """Add the mean loss's gradient (over the last forward's batch) to every `.grad`."""
+        size = self._last.batch_size
+        seed = self.np.zeros((size, 1 + self.n_outputs))
+        seed[:, 0] = 1.0 / size  # the mean loss; the outputs themselves get no gradient
+        self._last.backward(seed)
