@@ -209,7 +209,7 @@ class _Group:
             if c is None or isinstance(arg, float):
                 continue
             batch, rows = arg
-            full = np.broadcast_to(c, g.shape)
+            full = c if np.shape(c) == g.shape else np.broadcast_to(c, g.shape)
             if batch:
                 rows.add(GV, full)
             else:

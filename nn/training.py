@@ -26,6 +26,7 @@ once per batch with the list of samples, and returns one output per sample.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ from .replay import Replayer, replay_problem
 
 __all__ = ["fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
            "StopTraining", "LOSSES"]
+
+_data = operator.attrgetter("data")
 
 PerSampleLoss = Callable[[Any, Any], Value]
 BatchLoss = Callable[[list[Any], list[Any]], Value]
@@ -649,9 +652,12 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
                 if replayer is None:
                     loss_value, scores = _scalar_step(model, loss_fn, optimizer,
                                                       [X[i] for i in chosen], targets, where)
-                before = [p.data for p in parameters]
+                before = list(map(_data, parameters))
                 optimizer.step()
-                if not all(math.isfinite(p.data) for p in parameters):
+                # The sum is finite when every parameter is (or, rarely, overflows: then
+                # the exact check decides).
+                if not math.isfinite(sum(map(_data, parameters))) and not all(
+                        map(math.isfinite, map(_data, parameters))):
                     for p, old in zip(parameters, before):
                         p.data = old
                     raise FloatingPointError(f"{where}: a step made a parameter infinite or NaN "
