@@ -95,3 +95,24 @@ def test_two_players_on_one_page_do_not_share_controls() -> None:
 def test_frames_are_not_coloured_by_a_scale_that_changes_from_frame_to_frame() -> None:
     frames = step_through(micrograd_example()).frames
     assert all("#d6" not in f.dot and "fillcolor=\"#" not in f.dot for f in frames)
+
+
+def test_a_traces_recorded_graph_is_drawn_and_stepped_through_like_any_graph() -> None:
+    # Batched replay keeps the scalar graph of the sample it recorded: the picture a learner
+    # steps through is one sample's, with that sample's numbers.
+    import numpy as np
+
+    import nn
+    from autograd_core import trace
+    from viz import draw
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    replay = trace(lambda x0, x1: model([x0, x1])[0], 2)
+    replay(np.array([[0.5, -1.0], [2.0, 3.0]]))
+    out = replay.outputs[0]
+    assert [x.data for x in replay.inputs] == [0.5, -1.0]
+    svg = draw(out).pipe(format="svg")
+    texts = [t for node in svg_nodes(svg).values() for t in node]
+    assert "x0" in texts and "data 0.5" in texts
+    player = step_through(out)
+    assert len(player) == len(list(backward_steps(out))) + 1
