@@ -442,9 +442,9 @@ class Trace:
         if self._plan is None:
             return f"Trace({self.name}, {self.n_inputs} inputs, not recorded yet)"
         plan = self._plan
-        nodes = sum(len(g.nodes) for g in plan.groups)
+        ops = sum(len(g.nodes) for g in plan.groups)  # the graph's nodes that are not leaves
         return (f"Trace({self.name}, {self.n_inputs} inputs, {len(plan.outputs)} output(s), "
-                f"{nodes} nodes in {len(plan.groups)} groups, {len(plan.parameters)} "
+                f"{ops} ops in {len(plan.groups)} groups, {len(plan.parameters)} "
                 "parameters)")
 
     # --- recording -----------------------------------------------------------------------------

@@ -204,12 +204,12 @@ def test_the_recorded_graph_is_one_samples_scalar_graph() -> None:
     assert w.grad == 0.0  # recording does not run backward
 
 
-def test_replays_mean_the_op_groups_a_layer_into_one_node_group() -> None:
+def test_a_layer_is_one_group_per_op() -> None:
     fn, _ = mlp([4, 8, 3])
     replay = trace(fn, 4)
     replay(np.zeros((2, 4)))
     # dot, + bias, relu for the hidden layer; dot, + bias for the (linear) output layer.
-    assert "30 nodes in 5 groups" in repr(replay)
+    assert "30 ops in 5 groups" in repr(replay)
 
 
 # --- graphs that depend on the data -------------------------------------------------------------
