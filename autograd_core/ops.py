@@ -186,7 +186,9 @@ _register(Op("leaky_relu", "leaky_relu", 2, lambda x, slope: x if x > 0 else slo
              _leaky_relu_vjp,
              "x if x > 0 else slope * x; d/dx = 1 if x > 0 else slope, "
              "d/dslope = 0 if x > 0 else x",
-             array_forward=lambda x, slope: _where_positive(x, x, slope * x)))
+             # slope * min(x, 0): no overflow from the side that is not taken (x huge).
+             array_forward=lambda x, slope: _where_positive(
+                 x, x, slope * _numpy().minimum(x, 0.0))))
 _register(Op("step", "step", 1, lambda x: 1.0 if x > 0 else 0.0,
              lambda g, inputs, out: (None,),
              "1 if x > 0 else 0 (Heaviside); d/dx = 0", array_forward=step))

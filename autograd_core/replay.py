@@ -16,10 +16,12 @@ The recorded graph's leaves are of three kinds:
 
 A graph fits every sample only if its shape does not depend on the data. Comparing a Value
 (`if x > 0:`) is a branch: the trace records each one, checks it on every sample of every
-batch, and records the graph again when a whole batch goes the other way (a batch that splits
-is refused). `float()` of a varying Value is refused at once. Reading `.data` cannot be seen,
-so the first replay after recording also runs `fn` directly on two other samples and refuses
-the trace if the numbers differ.
+batch (before computing the rest of the graph), and records the graph again when the batch's
+first sample goes another way (a batch that splits is refused). `float()` of a varying Value
+is refused at once, and so are `x == 1` and `if x:` on an input (a Value answers them
+differently from a number). Reading `.data` cannot be seen, so
+replays also run `fn` directly on a few samples that differ from the recorded one (until every
+input has been seen to differ) and refuse the trace if the numbers differ.
 
 >>> import numpy as np
 >>> from autograd_core import Value
@@ -35,6 +37,7 @@ array([1., 1.])
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .graph import topological_order
-from .ops import OPS, Op, describe_call, failure_reason
+from .ops import OPS, Op, OpError, describe_call, failure_reason
 from .value import Constant, Value, _tracer, as_value, no_grad, operand_data, recording
 
 __all__ = ["trace", "Trace", "TraceError"]
@@ -119,6 +122,32 @@ class _Recorder:
                 "recompute a plain number, so keep it a Value")
 
 
+class _Placeholder(Value):
+    """A trace's input. Where a number and a Value would answer differently (`x == 1`, which
+    compares a Value's identity, and `if x:`, always true for a Value), it refuses instead, so
+    fn cannot silently take a path it would not take on the number."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, numbers.Real) and not isinstance(other, Value):
+            raise TraceError(f"trace: fn compares the input {self.label} with == or != to a "
+                             "number; on a Value that compares identity, not the number, so "
+                             "the graph would not fit the samples (compare with < or > "
+                             "instead, which a trace checks on every sample)")
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = Value.__hash__
+
+    def __bool__(self) -> bool:
+        raise TraceError(f"trace: fn asks whether the input {self.label} is true (`if x:`), "
+                         "which a Value cannot answer for every sample; compare it with a "
+                         "number instead")
+
+
 class _Rows:
     """Positions of K rows in a storage array: read them, or add into them.
 
@@ -181,13 +210,12 @@ class _Group:
             column = [slots[node.parents[position]] for node in nodes]
             self.args.append((column[0].batch, _Rows([slot.row for slot in column])))
         self.reached = True
-        self._inputs: list[Any] = []
-        self._out: Any = None
 
     def out(self, V: Array, S: Array) -> Array:
         return (V if self.batch else S)[self.start:self.stop]
 
-    def forward(self, V: Array, S: Array) -> None:
+    def inputs(self, V: Array, S: Array) -> list[Any]:
+        """Each operand position's values: (K, B), (K, 1) if shared, (K,) if nothing varies."""
         inputs: list[Any] = []
         for arg in self.args:
             if isinstance(arg, float):
@@ -197,14 +225,16 @@ class _Group:
             else:
                 shared = arg[1].take(S)
                 inputs.append(shared[:, None] if self.batch else shared)
-        result = (self.op.array_forward or self.op.forward)(*inputs)
-        out = self.out(V, S)
-        out[...] = result
-        self._inputs, self._out = inputs, out
+        return inputs
 
-    def backward(self, GV: Array, GS: Array) -> None:
+    def forward(self, V: Array, S: Array) -> None:
+        self.out(V, S)[...] = (self.op.array_forward or self.op.forward)(*self.inputs(V, S))
+
+    def backward(self, V: Array, S: Array, GV: Array, GS: Array) -> None:
+        # The operands are gathered again rather than kept from forward: the storage is the
+        # one state of the trace, so a check run in between cannot mix batches up.
         g = self.out(GV, GS)
-        contributions = self.op.vjp(g, self._inputs, self._out)
+        contributions = self.op.vjp(g, self.inputs(V, S), self.out(V, S))
         for arg, c in zip(self.args, contributions):
             if c is None or isinstance(arg, float):
                 continue
@@ -237,30 +267,30 @@ class _DotGroup(_Group):
         self.n = n
         self.weights = _Rows([row for rows in shared_rows for row in rows])
         self.same_inputs = all(rows == varying_rows[0] for rows in varying_rows)
-        self.inputs = _Rows(varying_rows[0] if self.same_inputs
-                            else [row for rows in varying_rows for row in rows])
+        self.varying = _Rows(varying_rows[0] if self.same_inputs
+                             else [row for rows in varying_rows for row in rows])
+
+    def inputs(self, V: Array, S: Array) -> list[Any]:
+        """The weights W (K, n) and the inputs X: (n, B) if shared by the nodes, else
+        (K, n, B)."""
+        K = self.stop - self.start
+        X = self.varying.take(V)
+        return [self.weights.take(S).reshape(K, self.n),
+                X if self.same_inputs else X.reshape(K, self.n, -1)]
 
     def forward(self, V: Array, S: Array) -> None:
-        K = self.stop - self.start
-        W = self.weights.take(S).reshape(K, self.n)
-        X = self.inputs.take(V)
-        if self.same_inputs:
-            out = W @ X
-        else:
-            X = X.reshape(K, self.n, -1)
-            out = np.matmul(W[:, None, :], X)[:, 0, :]
-        self.out(V, S)[...] = out
-        self._inputs = [W, X]
+        W, X = self.inputs(V, S)
+        self.out(V, S)[...] = W @ X if self.same_inputs else np.matmul(W[:, None, :], X)[:, 0, :]
 
-    def backward(self, GV: Array, GS: Array) -> None:
-        W, X = self._inputs
+    def backward(self, V: Array, S: Array, GV: Array, GS: Array) -> None:
+        W, X = self.inputs(V, S)
         g = self.out(GV, GS)
         if self.same_inputs:
             self.weights.add(GS, (g @ X.T).ravel())
-            self.inputs.add(GV, W.T @ g)
+            self.varying.add(GV, W.T @ g)
         else:
             self.weights.add(GS, np.matmul(X, g[:, :, None])[:, :, 0].ravel())
-            self.inputs.add(GV, (W[:, :, None] * g[:, None, :]).reshape(-1, g.shape[1]))
+            self.varying.add(GV, (W[:, :, None] * g[:, None, :]).reshape(-1, g.shape[1]))
 
 
 class _SumGroup(_Group):
@@ -276,7 +306,7 @@ class _SumGroup(_Group):
         X = self.operands.take(storage)
         self.out(V, S)[...] = X.reshape(self.stop - self.start, self.n, *X.shape[1:]).sum(axis=1)
 
-    def backward(self, GV: Array, GS: Array) -> None:
+    def backward(self, V: Array, S: Array, GV: Array, GS: Array) -> None:
         g = self.out(GV, GS)
         spread = np.repeat(g[:, None], self.n, axis=1).reshape(-1, *g.shape[1:])
         self.operands.add(GV if self.batch else GS, spread)
@@ -305,6 +335,10 @@ class _Plan:
                  *(b.right for b in branches if isinstance(b.right, Value))]
         order = topological_order(*roots)
         self.placeholders, self.outputs, self.branches = placeholders, outputs, branches
+        # What the comparisons need runs first, so the branches are checked before the rest
+        # of the graph (which a batch going another way may not even be able to compute).
+        guarded = set(topological_order(*roots[len(outputs):])) if branches else set()
+        reached = _reached(order, outputs)
         slots: dict[Value, _Slot] = {p: _Slot(True, i) for i, p in enumerate(placeholders)}
         self.parameters: list[Value] = []
         constants: list[Value] = []
@@ -319,7 +353,10 @@ class _Plan:
             depth[node] = 1 + max(depth[p] for p in node.parents)
             # Parameters and Constants get their slots after this loop: not in slots = shared.
             kinds = tuple(p in slots and slots[p].batch for p in node.parents)
-            key: tuple[Any, ...] = (depth[node], node.op, kinds)
+            # A group's nodes are all reached by the gradient or all not (those are skipped
+            # backward, like nodes the scalar walker gets no gradient for).
+            key: tuple[Any, ...] = (node not in guarded, depth[node], node.op, kinds,
+                                    node in reached)
             if node.op == "pow":
                 key += (node.parents[1].data,)
             grouped.setdefault(key, []).append(node)
@@ -331,24 +368,24 @@ class _Plan:
         self.n_shared_leaves = n_shared + len(constants)
         rows = [len(placeholders), self.n_shared_leaves]  # next free row in V, in S
         self.groups: list[_Group] = []
-        reached = _reached(order, outputs)
-        for key in sorted(grouped, key=lambda k: k[0]):
+        for key in sorted(grouped, key=lambda k: k[:2]):
             nodes = grouped[key]
             batch = slots[nodes[0]].batch
             start = rows[0] if batch else rows[1]
             for i, node in enumerate(nodes):
                 slots[node].row = start + i
             rows[0 if batch else 1] += len(nodes)
-            group = self._group(OPS[key[1]], nodes, slots, start, key)
-            group.reached = any(node in reached for node in nodes)
+            group = self._group(OPS[key[2]], nodes, slots, start, key)
+            group.reached = key[4]
             self.groups.append(group)
+        self.n_branch_groups = sum(1 for key in grouped if not key[0])
         self.n_rows, self.n_shared_rows = rows
         self.slots = slots
 
     @staticmethod
     def _group(op: Op, nodes: list[Value], slots: dict[Value, _Slot], start: int,
                key: tuple[Any, ...]) -> _Group:
-        kinds = key[2]
+        kinds = key[3]
         if op.name == "dot":
             n = len(kinds) // 2
             weights, inputs = set(kinds[:n]), set(kinds[n:])
@@ -358,8 +395,8 @@ class _Plan:
                 return _DotGroup(op, nodes, slots, start, shared_first=False)
         if op.name == "sum" and len(set(kinds)) == 1:
             return _SumGroup(op, nodes, slots, start)
-        numbers = {1: key[3]} if op.name == "pow" else {}
-        return _Group(op, nodes, slots, start, numbers)
+        exponent = {1: key[5]} if op.name == "pow" else {}
+        return _Group(op, nodes, slots, start, exponent)
 
     def value(self, node: Value | float, V: Array, S: Array) -> Any:
         """A node's values over the batch (B,), or one number if it does not vary."""
@@ -407,7 +444,7 @@ class Trace:
         self.name = getattr(fn, "__name__", type(fn).__name__)
         self._plan: _Plan | None = None
         self._single = True
-        self._checked = False
+        self._covered = np.zeros(n_inputs, dtype=bool)
         self._state: tuple[Array, Array, int] | None = None
         self.input_grad: Array | None = None
         self.batch_size = 0  # of the last forward pass
@@ -450,7 +487,8 @@ class Trace:
     # --- recording -----------------------------------------------------------------------------
 
     def _record(self, sample: Array) -> None:
-        placeholders = [Value(float(x), label=f"x{i}") for i, x in enumerate(sample)]
+        placeholders: list[Value] = [_Placeholder(float(x), label=f"x{i}")
+                                     for i, x in enumerate(sample)]
         recorder = _Recorder()
         token = _tracer.set(recorder)
         try:
@@ -460,7 +498,7 @@ class Trace:
             _tracer.reset(token)
         outputs, self._single = _outputs_of(result)
         self._plan = _Plan(placeholders, outputs, recorder.branches)
-        self._checked = False
+        self._covered = np.zeros(self.n_inputs, dtype=bool)  # inputs checked against fn
 
     def _check_batch(self, X: object) -> Array:
         try:
@@ -490,28 +528,43 @@ class Trace:
     def forward(self, X: object) -> Array:
         """Same as calling the trace: run the recorded graph over the batch X."""
         batch = self._check_batch(X)
+        self._state, self.batch_size = None, 0  # until this pass has succeeded
+        plan, V, S = self._fitting(batch)
+        self._run(plan, plan.groups[plan.n_branch_groups:], V, S)
+        self._check_against_fn(batch)
+        self._state, self.batch_size = (V, S, len(batch)), len(batch)
+        return self._outputs(plan, V, S)
+
+    def check(self, X: object) -> None:
+        """Check, before training on them, that the recorded graph fits the samples of X.
+
+        Records first if nothing is recorded yet. Raises TraceError if the samples branch in
+        different ways, or if fn, run directly on samples that differ from the recorded one
+        in every input that varies, gives other numbers than the recorded graph.
+        """
+        batch = self._check_batch(X)
+        self._fitting(batch)
+        self._check_against_fn(batch)
+
+    def _fitting(self, batch: Array) -> tuple[_Plan, Array, Array]:
+        """The plan and storage for this batch, with the branches checked (and the graph
+        recorded again if the whole batch goes another way): only the groups the
+        comparisons need have run."""
         if self._plan is None:
             self._record(batch[0])
-        plan, V, S = self._run(batch)
         for attempt in range(2):
-            split = self._check_branches(plan, V, S)
+            plan, V, S = self._storage(batch)
+            self._run(plan, plan.groups[:plan.n_branch_groups], V, S)
+            split = self._check_branches(plan, V, S, retry=attempt == 0)
             if split is None:
-                break
-            if split or attempt:  # the batch itself disagrees: no one graph fits it
-                raise TraceError(split or f"trace of {self.name}: recorded again, the graph "
-                                 "still does not fit the batch")
-            self._record(batch[0])  # the whole batch went the other way: record it anew
+                return plan, V, S
+            if split:
+                raise TraceError(split)
+            self._record(batch[0])  # sample 0 goes another way: record the graph it takes
             self.retraces += 1
-            plan, V, S = self._run(batch)
-        if not self._checked:
-            self._check_against_fn(plan, batch, V, S)
-            self._checked = True
-        self._state = (V, S, len(batch))
-        self.batch_size = len(batch)
-        columns = [np.broadcast_to(plan.value(o, V, S), (len(batch),)) for o in plan.outputs]
-        return columns[0].copy() if self._single else np.stack(columns, axis=1)
+        raise AssertionError("unreachable: a graph recorded on sample 0 fits sample 0")
 
-    def _run(self, batch: Array) -> tuple[_Plan, Array, Array]:
+    def _storage(self, batch: Array) -> tuple[_Plan, Array, Array]:
         plan = self._recorded()
         V = np.empty((plan.n_rows, len(batch)))
         V[:self.n_inputs] = batch.T
@@ -519,70 +572,92 @@ class Trace:
         n_parameters = len(plan.parameters)
         S[:n_parameters] = [p.data for p in plan.parameters]
         S[n_parameters:plan.n_shared_leaves] = plan.constants
+        return plan, V, S
+
+    def _run(self, plan: _Plan, groups: list[_Group], V: Array, S: Array) -> None:
         with np.errstate(**_RAISE):  # type: ignore[arg-type]
-            for group in plan.groups:
+            for group in groups:
                 try:
                     group.forward(V, S)
                 except FloatingPointError:
                     raise self._failure(plan, group, V, S, None, None) from None
-        return plan, V, S
 
-    def _check_branches(self, plan: _Plan, V: Array, S: Array) -> str | None:
-        """None if every sample takes the recorded branches; else "" if the whole batch goes
-        another way (record again), or a message if the batch splits."""
-        for branch in plan.branches:
-            compare = _COMPARE[branch.symbol]
-            same = np.broadcast_to(compare(plan.value(branch.left, V, S),
-                                           plan.value(branch.right, V, S)) == branch.result,
-                                   (V.shape[1],))
-            if same.all():
-                continue
-            if not same.any():
-                return ""
-            agree, differ = int(np.argmax(same)), int(np.argmax(~same))
-            return (f"trace of {self.name}: fn branches on `{branch}` (a comparison of "
-                    f"Values), and samples {agree} and {differ} of this batch go different "
-                    "ways, so no one graph fits the batch. Write the branch with an op "
-                    "(relu, step, abs, leaky_relu, logsumexp) or run fn one sample at a time")
-        return None
+    def _outputs(self, plan: _Plan, V: Array, S: Array) -> Array:
+        columns = [np.broadcast_to(plan.value(o, V, S), (V.shape[1],)) for o in plan.outputs]
+        return columns[0].copy() if self._single else np.stack(columns, axis=1)
 
-    def _check_against_fn(self, plan: _Plan, batch: Array, V: Array, S: Array) -> None:
+    def _check_branches(self, plan: _Plan, V: Array, S: Array, retry: bool) -> str | None:
+        """None if every sample takes the recorded branches; "" to record again from sample 0
+        (it goes another way, and `retry`); else why no one graph fits the batch."""
+        B = V.shape[1]
+        agree = [np.broadcast_to(_COMPARE[b.symbol](plan.value(b.left, V, S),
+                                                    plan.value(b.right, V, S)) == b.result,
+                                 (B,)) for b in plan.branches]
+        if all(same.all() for same in agree):
+            return None
+        if retry and not all(same[0] for same in agree):
+            return ""
+        for branch, same in zip(plan.branches, agree):
+            if not same.all():
+                ways = (f"samples {int(np.argmax(same))} and {int(np.argmax(~same))} of this "
+                        "batch go different ways" if same.any() else
+                        "the batch goes another way than the sample it was recorded on")
+                return (f"trace of {self.name}: fn branches on `{branch}` (a comparison of "
+                        f"Values), and {ways}, so no one graph fits the batch. Write the "
+                        "branch with an op (relu, step, abs, leaky_relu, logsumexp) or run "
+                        "fn one sample at a time")
+        raise AssertionError("unreachable: some branch disagrees")
+
+    def _check_against_fn(self, batch: Array) -> None:
         """Run fn directly on other samples: the recorded graph must give the same numbers.
 
-        The samples are picked so that every input that varies in the batch differs from the
-        recorded sample's in at least one of them (at most 16 samples): a number read from
-        any input and frozen into the graph then shows.
+        Until every input has been seen differing from the recorded sample's (in this batch
+        or an earlier one), this picks up to 16 samples that differ in the inputs not seen
+        yet: a number read from any input and frozen into the graph then shows.
         """
+        plan = self._recorded()
         differs = batch != np.array([p.data for p in plan.placeholders])
-        uncovered = differs.any(axis=0)
-        others: list[int] = []
-        for candidate in np.flatnonzero(differs.any(axis=1)).tolist():
-            if len(others) == 16 or not uncovered.any():
+        if not (differs & ~self._covered).any():
+            return
+        chosen: list[int] = []
+        covered = self._covered.copy()
+        for candidate in np.flatnonzero((differs & ~covered).any(axis=1)).tolist():
+            if len(chosen) == 16:
                 break
-            if (differs[candidate] & uncovered).any():
-                others.append(candidate)
-                uncovered &= ~differs[candidate]
-        for i in others:
+            if (differs[candidate] & ~covered).any():
+                chosen.append(candidate)
+                covered |= differs[candidate]
+        try:
+            _, V, S = self._fitting(batch[chosen])
+            self._run(plan, plan.groups[plan.n_branch_groups:], V, S)
+        except OpError as exc:  # name the sample by its place in the batch, not in `chosen`
+            if not hasattr(exc, "sample"):
+                raise
+            raise self._sample_error(chosen[exc.sample], getattr(exc, "detail", "")) from None
+        replayed = self._outputs(plan, V, S).reshape(len(chosen), -1)
+        for row, i in enumerate(chosen):
             with no_grad():
                 direct, _ = _outputs_of(self.fn(*[Value(float(x)) for x in batch[i]]))
-            for j, (mine, theirs) in enumerate(zip(plan.outputs, direct)):
-                replayed = float(np.broadcast_to(plan.value(mine, V, S), (len(batch),))[i])
-                if not math.isclose(replayed, theirs.data, rel_tol=1e-9, abs_tol=1e-12):
+            for j, theirs in enumerate(direct):
+                mine = float(replayed[row, j])
+                # Beyond rounding: numpy may sum in another order than Python.
+                if not math.isclose(mine, theirs.data, rel_tol=1e-7, abs_tol=1e-9):
                     raise TraceError(
                         f"trace of {self.name}: run directly on sample {i}, fn gives output "
                         f"{j} = {theirs.data:.10g}, but the recorded graph gives "
-                        f"{replayed:.10g}. fn must compute its result from its inputs with "
+                        f"{mine:.10g}. fn must compute its result from its inputs with "
                         "Value operations only: it may read .data, use randomness or keep "
                         "state, which one recorded graph cannot repeat. Run it one sample at "
                         "a time instead")
+        self._covered = covered
 
     def backward(self, grad: object = None) -> None:
         """Add each parameter's gradient, summed over the last batch, to its `.grad`.
 
         `grad` weighs the samples' outputs: by default 1 for each (the gradient of the sum of
-        the outputs over the batch); shape (B,) for one output, (B, m) for m. Pass 1/B for
-        the gradient of the mean. The gradients of the inputs are left in `input_grad`,
-        shape (B, n_inputs). Nothing is written if the pass fails.
+        the outputs over the batch); shape (B,) for one output, (B, m) for m. Pass
+        `np.full(B, 1 / B)` for the gradient of the mean. The gradients of the inputs are
+        left in `input_grad`, shape (B, n_inputs). Nothing is written if the pass fails.
         """
         if self._state is None:
             raise RuntimeError(f"trace of {self.name}: backward() needs a forward pass first")
@@ -601,7 +676,7 @@ class Trace:
             for group in reversed(plan.groups):
                 if group.reached:
                     try:
-                        group.backward(GV, GS)
+                        group.backward(V, S, GV, GS)
                     except FloatingPointError:
                         raise self._failure(plan, group, V, S, GV, GS) from None
         self.input_grad = GV[:self.n_inputs].T.copy()
@@ -624,11 +699,15 @@ class Trace:
             raise ValueError(f"trace of {self.name}: grad must be finite")
         return seed.reshape(B, m)
 
+    def _sample_error(self, sample: int, detail: str) -> OpError:
+        error = OpError(f"trace of {self.name}, sample {sample}: {detail}")
+        # For callers that number samples their own way (fit: by their place in the data).
+        error.sample, error.detail = sample, detail  # type: ignore[attr-defined]
+        return error
+
     def _failure(self, plan: _Plan, group: _Group, V: Array, S: Array, GV: Array | None,
                  GS: Array | None) -> Exception:
         """The error the scalar path gives, for the first node and sample where numpy failed."""
-        from .ops import OpError
-
         op = group.op
         for b in range(V.shape[1]):
             for node in group.nodes:
@@ -648,10 +727,10 @@ class Trace:
                             raise OverflowError
                 except (ArithmeticError, ValueError) as exc:
                     backward = GV is not None
-                    what = "backward of " if backward else ""
-                    return OpError(f"trace of {self.name}, sample {b}: {what}"
-                                   f"{describe_call(op, operands, node.label)}: "
-                                   f"{failure_reason(op, exc, backward=backward)}")
+                    detail = (f"{'backward of ' if backward else ''}"
+                              f"{describe_call(op, operands, node.label)}: "
+                              f"{failure_reason(op, exc, backward=backward)}")
+                    return self._sample_error(b, detail)
         return OpError(f"trace of {self.name}: a {op.name} step "
                        f"{'backward ' if GV is not None else ''}overflows a float")
 

@@ -123,15 +123,16 @@ def binary_cross_entropy(probability: Output, target: Target) -> Value:
 def binary_cross_entropy_with_logits(logit: Output, target: Target) -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
-    Equal to z (1 - y) + log(1 + e**-z), with the log written as log_sum_exp(0, -z), so e is
-    only ever raised to a non-positive power.
+    Equal to log(1 + e**z) - z y, with the log written as log_sum_exp(0, z), so e is only
+    ever raised to a non-positive power.
     """
     loss = "binary_cross_entropy_with_logits"
     z = _one_output(loss, logit)
     y = _value_target(loss, target, _probability_target)
-    # log(1 + e**-z) = log_sum_exp(0, -z), which shifts by the larger exponent itself: no
-    # overflow for either sign of z, and no branch on z's value.
-    return z * (1 - y) + ag.logsumexp([0.0, -z])
+    # log(1 + e**z) = log_sum_exp(0, z), which shifts by the larger exponent itself: no
+    # overflow for either sign of z, and no branch on z's value. Its derivative is
+    # sigmoid(z), computed as e**(z - out), accurate even where it is tiny (z << 0).
+    return ag.logsumexp([0.0, z]) - z * y
 
 
 def log_sum_exp(logits: Output) -> Value:

@@ -81,7 +81,7 @@ class Replayer:
         self.np = np
         self.model, self.loss_fn, self.n_outputs = model, loss_fn, n_outputs
         self.traces: dict[bool, Any] = {}
-        self.n_features = 0
+        self.n_features = self.n_targets = 0
         self.takes_rows = False
         self._last: Any = None
 
@@ -89,7 +89,9 @@ class Replayer:
         """X and the targets as one array, a row per sample: features, then the target row."""
         rows, self.takes_rows = _target_rows(self.loss_fn, self.n_outputs, y)
         features = self.np.asarray(X, dtype=float)
-        self.n_features = features.shape[1]
+        if features.ndim != 2:
+            raise ValueError(f"the samples are not rows of numbers (shape {features.shape})")
+        self.n_features, self.n_targets = features.shape[1], len(rows[0])
         return self.np.hstack([features, self.np.asarray(rows, dtype=float)])
 
     def model_and_loss(self, *columns: Value) -> list[Value]:
@@ -104,13 +106,41 @@ class Replayer:
         outputs = [output] if isinstance(output, Value) else list(output)
         return [loss, *outputs]
 
-    def forward(self, batch: Any) -> tuple[float, list[list[float]]]:
-        """The batch's mean loss (penalties included) and each sample's outputs."""
+    def _trace(self) -> Any:
+        """The trace for the model's current mode (train or eval)."""
         mode = self.model.training
         if mode not in self.traces:
-            self.traces[mode] = ag.trace(self.model_and_loss, batch.shape[1])
-        self._last = self.traces[mode]
-        results = self._last(batch)
+            self.traces[mode] = ag.trace(self.model_and_loss, self.n_features + self.n_targets)
+        return self.traces[mode]
+
+    def check(self, data: Any) -> None:
+        """Record (in the model's current mode) and check the graph against all of `data`.
+
+        Any failure while recording becomes a TraceError: the model or loss could not be
+        traced (an Embedding given a Value for its id, say), which a graph per sample may
+        still handle.
+        """
+        trace = self._trace()
+        try:
+            trace.check(data)
+        except ag.TraceError:
+            raise
+        except Exception as exc:
+            raise ag.TraceError(f"recording the model and loss on one sample failed: "
+                                f"{type(exc).__name__}: {exc}") from exc
+
+    def forward(self, data: Any, rows: Sequence[int] | None = None
+                ) -> tuple[float, list[list[float]]]:
+        """The mean loss (penalties included) over `data[rows]` (all of it if rows is None),
+        and each sample's outputs. An error names the sample by its row in `data`."""
+        self._last = self._trace()
+        try:
+            results = self._last(data if rows is None else data[rows])
+        except ag.OpError as exc:
+            if not hasattr(exc, "sample"):
+                raise
+            sample = exc.sample if rows is None else rows[exc.sample]
+            raise ag.OpError(f"sample {sample}: {getattr(exc, 'detail', exc)}") from None
         return float(results[:, 0].mean()), results[:, 1:].tolist()
 
     def backward(self) -> None:

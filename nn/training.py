@@ -284,6 +284,17 @@ def _decision(n_outputs: int, targets: Sequence[Any], loss_name: str | None,
 
 
 @contextmanager
+def _mode(model: Module, training: bool) -> Iterator[None]:
+    """The model in train (or eval) mode inside the block, then its mode back."""
+    was_training = model.training
+    model.train(training)
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+@contextmanager
 def _evaluating(model: Module) -> Iterator[None]:
     """Eval mode (dropout off, running statistics) and no graph, then the model's mode back."""
     was_training = model.training
@@ -606,16 +617,33 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
     val_data: Any = None
     if replay is not False:
         replayer, history.replay_note = _replayer(model, loss_fn, n_outputs, bool(replay))
-        if replayer is not None:
-            try:
-                train_data = replayer.data(X, y)
-                val_data = replayer.data(X_val, y_val) if has_validation else None
-            except (TypeError, ValueError) as exc:
-                if replay:
-                    raise ValueError(f"fit: cannot replay: the targets do not form rows of "
-                                     f"numbers ({exc})") from exc
-                replayer = None
-                history.replay_note = f"the targets are not rows of numbers ({exc})"
+    if replayer is not None:
+        try:
+            train_data = replayer.data(X, y)
+            val_data = replayer.data(X_val, y_val) if has_validation else None
+        except (TypeError, ValueError) as exc:
+            if replay:
+                raise ValueError(f"fit: cannot replay: the data do not form rows of numbers "
+                                 f"({exc})") from exc
+            replayer = None
+            history.replay_note = f"the data do not form rows of numbers ({exc})"
+    if replayer is not None:
+        # Record in each mode and check the graph against all the data before any step, so
+        # a model or loss that cannot be replayed is found before it changes a weight.
+        where = "fit: replay on the training data"
+        try:
+            with _mode(model, True):
+                replayer.check(train_data)
+            if has_validation:
+                where = "fit: replay on the validation data"
+                with _mode(model, False):
+                    replayer.check(val_data)
+        except (ag.TraceError, OpError) as exc:
+            # An OpError here is a sample outside an op's domain: the graph per sample meets
+            # it too (and names it) if it is real.
+            if replay:
+                raise _rethrow(exc, where) from exc
+            replayer, history.replay_note = None, f"{where}: {exc}"
     history.replayed = replayer is not None
 
     n_batches = math.ceil(n / batch_size)
@@ -637,9 +665,11 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
                 targets = [y[i] for i in chosen]
                 if replayer is not None:
                     try:
-                        loss_value, scores = replayer.forward(train_data[chosen])
+                        loss_value, scores = replayer.forward(train_data, chosen)
                         if not math.isfinite(loss_value):
-                            raise FloatingPointError(f"{where}: the loss is {loss_value}")
+                            raise FloatingPointError(f"{where}: the loss is {loss_value}; the "
+                                                     "parameters keep their values from "
+                                                     "before this batch")
                         optimizer.zero_grad()
                         replayer.backward()
                     except ag.TraceError as exc:
@@ -673,8 +703,11 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
             if rule is not None:
                 history["accuracy"].append(right / n)
             if has_validation:
-                _evaluate(model, loss_fn, rule, X_val, y_val, history, epoch,
-                          None if replayer is None else (replayer, val_data))
+                replaying = None if replayer is None or val_data is None else (replayer,
+                                                                               val_data)
+                if not _evaluate(model, loss_fn, rule, X_val, y_val, history, epoch,
+                                 replaying):
+                    val_data = None  # replay refused the validation data: not again
             stop = None
             if stopper is not None:
                 val_loss = history["val_loss"][-1]
@@ -729,11 +762,6 @@ def _replayer(model: Module, loss_fn: BatchLoss, n_outputs: int, forced: bool
     """A Replayer for this model and loss, or None and the reason (an error if forced)."""
     problem = replay_problem(model, loss_fn, forced)
     if problem is None:
-        try:
-            import numpy  # noqa: F401 (replay runs on numpy)
-        except ImportError:
-            problem = "numpy is not installed"
-    if problem is None:
         return Replayer(model, loss_fn, n_outputs), ""
     if forced:
         raise ValueError(f"fit: cannot replay: {problem}; pass replay=None to let fit fall "
@@ -743,14 +771,22 @@ def _replayer(model: Module, loss_fn: BatchLoss, n_outputs: int, forced: bool
 
 def _evaluate(model: Module, loss_fn: BatchLoss, rule: _Decision | None, X: Sequence[Any],
               y: Sequence[Any], history: History, epoch: int,
-              replaying: tuple[Replayer, Any] | None = None) -> None:
-    """Append the validation loss (and accuracy) to the history, in eval mode with no graph."""
+              replaying: tuple[Replayer, Any] | None = None) -> bool:
+    """Append the validation loss (and accuracy) to the history, in eval mode with no graph.
+
+    With `replaying`, by replay; if that is refused, a graph per sample, and False is returned.
+    """
     where = f"fit: epoch {epoch}, validation"
+    replayed = replaying is not None
     try:
         with _evaluating(model):
             if replaying is not None:
-                loss_value, scores = replaying[0].forward(replaying[1])
-            else:
+                try:
+                    loss_value, scores = replaying[0].forward(replaying[1])
+                except ag.TraceError as exc:
+                    history.replay_note = f"{where}: {exc}"
+                    replayed = False
+            if not replayed:
                 outputs = _outputs(model, X)
                 value = loss_fn(outputs, list(y))
                 if not isinstance(value, Value):
@@ -764,3 +800,4 @@ def _evaluate(model: Module, loss_fn: BatchLoss, rule: _Decision | None, X: Sequ
     if rule is not None:
         right = sum(rule.is_right(row, target) for row, target in zip(scores, y))
         history["val_accuracy"].append(right / len(y))
+    return replayed

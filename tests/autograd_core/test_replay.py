@@ -326,3 +326,61 @@ def test_importing_the_engine_does_not_import_numpy() -> None:
     code = "import sys, autograd_core; print('numpy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+# --- found in review -------------------------------------------------------------------------
+
+def log_of_magnitude(x: Value) -> Value:
+    return x.log() if x > 0 else (-x).log()  # the branch not taken cannot even be computed
+
+
+def test_branches_are_checked_before_the_rest_of_the_graph_is_computed() -> None:
+    replay = trace(log_of_magnitude, 1)
+    replay(np.array([1.0, 2.0]))
+    assert replay(np.array([-1.0, -2.0])).tolist() == [0.0, math.log(2.0)]  # recorded again
+    with pytest.raises(TraceError, match="samples 0 and 1 of this batch go different ways"):
+        trace(log_of_magnitude, 1)(np.array([1.0, -2.0]))
+
+
+def test_the_check_waits_for_samples_that_differ_from_the_recorded_one() -> None:
+    replay = trace(lambda x: x * x.data, 1)
+    assert replay(np.array([2.0])).tolist() == [4.0]  # nothing to compare with yet
+    with pytest.raises(TraceError, match="sample 1, fn gives output 0 = 9"):
+        replay(np.array([2.0, 3.0]))
+
+
+def test_check_looks_at_a_whole_data_set_before_training() -> None:
+    # The target column reads .data: a batch of one class would not show it; the data does.
+    replay = trace(lambda x, y: (x - y.data) ** 2, 2)
+    with pytest.raises(TraceError, match="sample 2"):  # the first one whose y differs
+        replay.check(np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 1.0]]))
+
+
+def test_backward_after_a_failed_forward_is_refused() -> None:
+    w = Value(1.0)
+    replay = trace(lambda x: (x * w).log(), 1)
+    replay(np.array([1.0, 2.0]))
+    with pytest.raises(OpError):
+        replay(np.array([1.0, -2.0]))
+    with pytest.raises(RuntimeError, match="needs a forward pass first"):
+        replay.backward()
+
+
+def test_a_node_no_gradient_reaches_is_skipped_like_the_scalar_path_skips_it() -> None:
+    # sqrt(0) has no derivative, but behind a step no gradient reaches it, in either path.
+    fn = lambda x, y: x.sqrt().step() + y.sqrt()  # noqa: E731
+    check_against_scalar(fn, [], np.array([[0.0, 1.0], [4.0, 1.0]]))
+
+
+def test_inputs_refuse_what_a_number_would_answer_differently() -> None:
+    with pytest.raises(TraceError, match="compares the input x0 with == or !="):
+        trace(lambda x: x * 2 if x == 1 else x, 1)(np.array([1.0, 2.0]))
+    with pytest.raises(TraceError, match=r"whether the input x0 is true \(`if x:`\)"):
+        trace(lambda x: x * 2 if x else x, 1)(np.array([1.0, 2.0]))
+    replay = trace(lambda x, y: x * 2 if x is y else x, 2)  # identity stays identity
+    assert replay(np.array([[1.0, 1.0]])).tolist() == [1.0]
+
+
+def test_no_overflow_from_the_side_of_an_op_that_is_not_taken() -> None:
+    w = Value(10.0)
+    check_against_scalar(lambda x: x.leaky_relu(w), [w], np.array([[1e308], [-1.0]]))

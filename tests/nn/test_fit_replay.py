@@ -102,7 +102,8 @@ def test_a_model_that_branches_on_its_input_falls_back_to_a_graph_per_sample() -
     fast, slow, _, _ = train_both(model, X, y, "mse")
     assert not fast.replayed and "branches on `x0 > 0`" in fast.replay_note
     assert fast["loss"] == pytest.approx(slow["loss"], rel=1e-12)
-    with pytest.raises(ag.TraceError, match=r"epoch 1, batch 1.*samples 0 and 1"):
+    # Found on the whole training data before the first step.
+    with pytest.raises(ag.TraceError, match=r"replay on the training data: .*samples 0 and 1"):
         nn.fit(model, (X, y), "mse", optim.SGD(model.parameters(), lr=0.1), 1,
                progress=False, replay=True)
 
@@ -165,3 +166,82 @@ def test_replay_must_be_a_flag() -> None:
     with pytest.raises(TypeError, match="replay must be None, True or False, got 'yes'"):
         nn.fit(model, ([[0.0, 0.0]], [0.0]), "mse", optim.SGD(model.parameters(), lr=0.1),
                epochs=1, progress=False, replay="yes")  # type: ignore[arg-type]
+
+
+class OnlyPositive(nn.Module):
+    """Branches on x0 > 0: trained on positive x0, validated on both signs."""
+
+    def __init__(self) -> None:
+        self.a = nn.Neuron(2, "linear", seed=0)
+
+    def forward(self, x: list[Any]) -> Value:
+        return self.a(x) if x[0] > 0 else self.a(x) * 2
+
+
+def test_validation_data_the_graph_does_not_fit_falls_back_before_any_step() -> None:
+    X, y = [[1.0, 0.0], [2.0, 1.0], [3.0, -1.0]], [1.0, 2.0, 0.0]
+    validation = ([[1.0, 0.0], [-1.0, 0.5]], [1.0, 0.0])
+    fast, slow, _, _ = train_both(OnlyPositive(), X, y, "mse", validation=validation)
+    assert not fast.replayed and "replay on the validation data" in fast.replay_note
+    assert fast["val_loss"] == pytest.approx(slow["val_loss"], rel=1e-12)
+
+
+class Lookup(nn.Module):
+    """An embedding looked up by an id given as the first feature."""
+
+    def __init__(self) -> None:
+        self.table = nn.Embedding(3, 2, seed=0)
+        self.out = nn.Neuron(2, "linear", seed=0)
+
+    def forward(self, x: list[Any]) -> Value:
+        return self.out(self.table(int(x[0])))
+
+
+class Equals(nn.Module):
+    """Compares an input with == (on a number: its value; on a Value: identity)."""
+
+    def __init__(self) -> None:
+        self.a = nn.Neuron(1, "linear", seed=0)
+
+    def forward(self, x: list[Any]) -> Value:
+        return self.a(x) * 3 if x[0] == 1 else self.a(x)
+
+
+@pytest.mark.parametrize(("make", "note"), [
+    (Lookup, "recording the model and loss on one sample failed: TypeError"),
+    (Equals, "compares the input x0 with == or != to a number"),
+])
+def test_a_model_that_needs_plain_numbers_trains_on_a_graph_per_sample(make: Any,
+                                                                       note: str) -> None:
+    X, y = [[0.0], [1.0], [2.0], [1.0]], [0.5, 1.0, -1.0, 1.0]
+    if make is Lookup:
+        X = [[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [1.0, 0.0]]
+    fast, slow, _, _ = train_both(make(), X, y, "mse")
+    assert not fast.replayed and note in fast.replay_note, fast.replay_note
+    assert fast["loss"] == pytest.approx(slow["loss"], rel=1e-12)
+
+
+def test_forced_replay_of_a_loss_that_reads_the_target_fails_before_the_first_step() -> None:
+    # One sample per batch: no batch shows the problem, the whole training data does.
+    X, y = data.blobs(12, centers=[[-1.0, -1.0], [1.0, 1.0]], seed=0)
+    model = nn.MLP(2, [3, 1], output_activation="sigmoid", seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ag.TraceError, match="replay on the training data"):
+        nn.fit(model, (X, y), "binary_cross_entropy", optim.SGD(model.parameters(), lr=0.1),
+               epochs=1, batch_size=1, progress=False, replay=True)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_an_error_names_the_sample_by_its_place_in_the_data() -> None:
+    class Log(nn.Module):
+        def __init__(self) -> None:
+            self.a = nn.Neuron(1, "linear", seed=0)
+
+        def forward(self, x: list[Any]) -> Value:
+            return self.a([x[0].log() if isinstance(x[0], Value) else ag.Value(x[0]).log()])
+
+    X, y = [[1.0], [2.0], [3.0], [-1.0], [5.0]], [0.0] * 5
+    model = Log()
+    with pytest.raises(ag.OpError, match=r"epoch 1, batch 1: sample 3: log\(x0=-1\)"):
+        nn.fit(model, (X, y), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=1,
+               progress=False, replay=True)
