@@ -164,6 +164,8 @@ _register(Op("tanh", "tanh", 1, math.tanh, lambda g, inputs, out: (g * (1 - out 
 _register(Op("sigmoid", "sigmoid", 1, logistic,
              lambda g, inputs, out: (g * out * (1 - out),),
              "1 / (1 + e**-x); d/dx = sigmoid(x) * (1 - sigmoid(x))", array_forward=sigmoid))
+
+
 def _where_positive(x: Any, then: Any, otherwise: Any) -> Any:
     """`then` where x > 0, else `otherwise`, elementwise over arrays."""
     return _numpy().where(x > 0, then, otherwise)

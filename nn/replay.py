@@ -38,7 +38,7 @@ def replay_problem(model: Module, loss_fn: Any, forced: bool) -> str | None:
         return "the loss is a function of a whole batch, not a per-sample loss (MeanLoss)"
     if not forced and not any(loss_fn.per_sample is f for f in TRACEABLE):
         return (f"the {loss_fn.name} loss is not known to trace (pass replay=True to try "
-                "it; fit then checks it on the first batch)")
+                "it; fit then checks it against the data before the first step)")
     if takes_batches(model):
         return "the model takes whole batches (BatchNorm)"
     for name, module in model.named_modules():
@@ -123,7 +123,7 @@ class Replayer:
         trace = self._trace()
         try:
             trace.check(data)
-        except ag.TraceError:
+        except (ag.TraceError, ag.OpError):  # refused, or a sample outside an op's domain
             raise
         except Exception as exc:
             raise ag.TraceError(f"recording the model and loss on one sample failed: "
