@@ -20,6 +20,7 @@ import autograd_core as ag
 from autograd_core import Value
 
 from . import losses
+from .data import one_hot as one_hot_rows
 from .layers import Dropout, takes_batches
 from .module import Module
 
@@ -56,7 +57,7 @@ def _target_rows(loss_fn: Any, n_outputs: int, targets: Sequence[Any]) -> tuple[
     rows: list[list[float]] = []
     for target in targets:
         if one_hot and isinstance(target, int) and not isinstance(target, bool):
-            rows.append([float(i == target) for i in range(n_outputs)])
+            rows.append(one_hot_rows([target], n_outputs)[0])
         elif isinstance(target, (list, tuple)) or hasattr(target, "__len__"):
             rows.append([float(t) for t in target])
         else:

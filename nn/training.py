@@ -297,13 +297,8 @@ def _mode(model: Module, training: bool) -> Iterator[None]:
 @contextmanager
 def _evaluating(model: Module) -> Iterator[None]:
     """Eval mode (dropout off, running statistics) and no graph, then the model's mode back."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            yield
-    finally:
-        model.train(was_training)
+    with _mode(model, False), no_grad():
+        yield
 
 
 def _check_model(who: str, model: object) -> Module:
