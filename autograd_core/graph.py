@@ -1,9 +1,10 @@
 """Walking the graph: topological order, the backward pass, and the functional gradient API.
 
-There is one walker, `_gradients`. It visits nodes in reverse topological order, calls each
-node's op-table VJP and sums the contributions that reach every node, in a dict of its own: it
-never writes `.grad`. `backward()` commits its result to `.grad` only once the whole pass has
-succeeded, `grad()` returns it, and `backward_steps()` replays its record one node at a time.
+There is one walker, `_walk`. It visits nodes in reverse topological order, calls each node's
+op-table VJP and sums the contributions that reach every node in the node's scratch slot
+`_grad_sum`: it never writes `.grad`. `backward()` commits the sums to `.grad` only once the whole
+pass has succeeded, `grad()` returns them, and `backward_steps()` replays a record of the pass one
+node at a time. `_backward_pass` clears the scratch slots afterwards, also when the pass fails.
 
 >>> from autograd_core import Value
 >>> x = Value(3.0, label="x")
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple, overload
 
 from .ops import OPS, OpError, describe_call, failure_reason
@@ -36,56 +38,88 @@ def topological_order(root: Value, *more_roots: Value) -> list[Value]:
     Parents are visited in operand order, so the order is the same on every run. With more
     roots, the nodes of all of them, each once (a root may then come before the end).
     """
+    return _depth_first([*reversed(more_roots), root], leaves=True)
+
+
+def _depth_first(stack: list[Value | None], leaves: bool) -> list[Value]:
+    # Without `leaves`, only the roots and the nodes that have parents: the backward pass needs
+    # no turn for a leaf, which only receives gradient, so it skips them (half of many graphs).
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Value | None] = [*reversed(more_roots), root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # marker: every parent of the node below it is in `order` now
-            order.append(stack.pop())  # type: ignore[arg-type]
+            order.append(pop())  # type: ignore[arg-type]
             continue
         if node in seen:
             continue
         seen.add(node)
-        if not node.parents:
+        parents = node.parents
+        if not parents:
             order.append(node)
             continue
-        stack.append(node)
-        stack.append(None)
-        stack.extend(reversed(node.parents))  # reversed, so the first parent is popped first
+        push(node)
+        push(None)
+        # Parents are pushed last first, so the first one is popped first (unrolled for two).
+        if len(parents) == 2:
+            a, b = parents
+            if leaves or b.parents:
+                push(b)
+            if leaves or a.parents:
+                push(a)
+        else:
+            for parent in reversed(parents):
+                if leaves or parent.parents:
+                    push(parent)
     return order
 
 
 Record = list[tuple[Value, Any, Sequence[Any]]]
 
 
-def _gradients(root: Value, create_graph: bool = False,
-               record: Record | None = None) -> tuple[list[Value], dict[Value, Any]]:
-    """The backward pass: d(root)/d(node) for every node, in a dict of its own.
+@contextmanager
+def _backward_pass(root: Value, create_graph: bool = False, record: Record | None = None
+                   ) -> Iterator[tuple[list[Value], list[Value]]]:
+    """The backward pass, its gradients held on the nodes while the block runs.
 
-    Visits nodes in reverse topological order, so a node's gradient is complete before its
-    turn; calls the node's op VJP and adds each contribution to the parent's entry. It
-    writes no `.grad`. With `create_graph` the gradients are Values built from the graph, so
-    they can be differentiated again. With `record`, appends (node, gradient, contributions
-    to its parents) for every node, root first, as `backward_steps` shows them.
+    Visits the nodes in reverse topological order, so a node's gradient is complete before its
+    turn; calls the node's op VJP and adds each contribution to the parent's `_grad_sum`. It
+    yields the nodes it visited (in topological order) and the nodes a gradient reached, whose
+    `_grad_sum` holds d(root)/d(node) inside the block; it clears them afterwards, also on
+    failure. It writes no `.grad`. With `create_graph` the gradients are Values built from the
+    graph, so they can be differentiated again. With `record`, appends (node, gradient,
+    contributions to its parents) for every node, root first, as `backward_steps` shows them.
     """
-    if create_graph:
-        with recording():  # as in PyTorch, a graph of the gradients is recorded even in no_grad
-            return _walk(root, True, record)
-    return _walk(root, False, record)
+    reached: list[Value] = []
+    try:
+        if create_graph:  # as in PyTorch, a graph of the gradients is recorded even in no_grad
+            with recording():
+                order = _walk(root, True, record, reached)
+        else:
+            order = _walk(root, False, record, reached)
+        yield order, reached
+    finally:
+        for node in reached:
+            node._grad_sum = None
 
 
-def _walk(root: Value, create_graph: bool, record: Record | None
-          ) -> tuple[list[Value], dict[Value, Any]]:
-    order = topological_order(root)
-    grads: dict[Value, Any] = {root: Constant(1.0) if create_graph else 1.0}
-    get = grads.get
+def _walk(root: Value, create_graph: bool, record: Record | None, reached: list[Value]
+          ) -> list[Value]:
+    # Leaves get no turn of their own unless the pass is recorded for backward_steps.
+    order = _depth_first([root], leaves=record is not None)
+    root._grad_sum = Constant(1.0) if create_graph else 1.0
+    reached.append(root)
+    reach = reached.append
     for node in reversed(order):
         parents = node.parents
-        g = get(node)
-        if g is None or not parents:  # a leaf, or a node nothing flowed to: nothing to send
+        g = node._grad_sum
+        if g is None or not parents:  # a node nothing flowed to, or a leaf: nothing to send
+            if g is None:  # the node is behind a step, say: its gradient is 0
+                node._grad_sum = g = 0.0
+                reach(node)
             if record is not None:
-                record.append((node, 0.0 if g is None else g, (None,) * len(parents)))
+                record.append((node, g, (None,) * len(parents)))
             continue
         op = OPS[node.op]
         if create_graph:
@@ -105,36 +139,37 @@ def _walk(root: Value, create_graph: bool, record: Record | None
             a, b = parents
             ca, cb = contributions
             if ca is not None:
-                previous = get(a)
-                grads[a] = ca if previous is None else previous + ca
+                previous = a._grad_sum
+                if previous is None:
+                    a._grad_sum = ca
+                    reach(a)
+                else:
+                    a._grad_sum = previous + ca
             if cb is not None:
-                previous = get(b)
-                grads[b] = cb if previous is None else previous + cb
+                previous = b._grad_sum
+                if previous is None:
+                    b._grad_sum = cb
+                    reach(b)
+                else:
+                    b._grad_sum = previous + cb
         else:
             for parent, c in zip(parents, contributions):
                 if c is not None:
-                    previous = get(parent)
-                    grads[parent] = c if previous is None else previous + c
+                    previous = parent._grad_sum
+                    if previous is None:
+                        parent._grad_sum = c
+                        reach(parent)
+                    else:
+                        parent._grad_sum = previous + c
         if record is not None:
             record.append((node, g, contributions))
-    if not create_graph and not all(map(_isfinite, grads.values())):
-        _refuse_overflow(order, grads)
-    return order, grads
+    return order
 
 
-def _refuse_overflow(order: list[Value], grads: dict[Value, float]) -> None:
-    # Non-finite data that the user put into the graph may legitimately give non-finite
-    # gradients (as in PyTorch), so then nothing is refused; from finite data, an inf or NaN
-    # gradient is an overflow we refuse to hide.
-    if not all(_isfinite(node.data) for node in order):
-        return
-    for node in reversed(order):  # the first one the pass reached is where it went wrong
-        g = grads.get(node, 0.0)
-        if not _isfinite(g):
-            name = f"{node.label!r} " if node.label else ""
-            what = (describe_call(OPS[node.op], node.parents) if node.parents
-                    else f"a leaf, {node.data:.6g}")
-            raise OpError(f"backward: the gradient of {name}({what}) overflows a float ({g})")
+def _gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
+    """d(root)/d(node) for every node a gradient reached, in a dict (no `.grad` is written)."""
+    with _backward_pass(root, create_graph) as (_, reached):
+        return {node: node._grad_sum for node in reached}
 
 
 def backward(root: Value) -> None:
@@ -144,16 +179,33 @@ def backward(root: Value) -> None:
     exactly (and never more). The pass runs to completion before any `.grad` is written, so an
     error leaves every gradient as it was.
     """
-    order, grads = _gradients(root)
-    for node, g in grads.items():
-        if node.parents:
-            node.grad = g
-        else:
-            node.grad += g
-    if len(grads) < len(order):  # interior nodes nothing flowed to (behind a step) get 0
-        for node in order:
-            if node.parents and node not in grads:
-                node.grad = 0.0
+    with _backward_pass(root) as (order, reached):
+        grads = [node._grad_sum for node in reached]
+        if not all(map(_isfinite, grads)):
+            _refuse_overflow(order, reached)
+        for node, g in zip(reached, grads):
+            node._grad_sum = None
+            if node.parents:
+                node.grad = g
+            else:
+                node.grad += g
+        reached.clear()  # cleared above already, one loop fewer
+
+
+def _refuse_overflow(order: list[Value], reached: list[Value]) -> None:
+    # Non-finite data that the user put into the graph may legitimately give non-finite
+    # gradients (as in PyTorch), so then nothing is refused; from finite data, an inf or NaN
+    # gradient is an overflow we refuse to hide.
+    if not all(_isfinite(node.data) for node in order + reached):
+        return
+    # The first node in the pass's own order is where it went wrong; leaves come after all.
+    for node in [*reversed(order), *reached]:
+        g = node._grad_sum
+        if g is not None and not _isfinite(g):
+            name = f"{node.label!r} " if node.label else ""
+            what = (describe_call(OPS[node.op], node.parents) if node.parents
+                    else f"a leaf, {node.data:.6g}")
+            raise OpError(f"backward: the gradient of {name}({what}) overflows a float ({g})")
 
 
 @overload
@@ -181,7 +233,7 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     for i, target in enumerate(targets):
         if not isinstance(target, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(target).__name__}")
-    _, grads = _gradients(output, create_graph)
+    grads = _gradients(output, create_graph)
     result = [grads.get(target, 0.0) for target in targets]
     if create_graph:
         result = [g if isinstance(g, Value) else Constant(g) for g in result]
@@ -231,7 +283,8 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     [('a', -3.0, -3.0), ('b', 2.0, 2.0)]
     """
     record: Record = []
-    _gradients(root, record=record)
+    with _backward_pass(root, record=record):
+        pass
     for node, g, contributions in record:
         edges = tuple(Edge(parent, local, 0.0 if c is None else c)
                       for parent, local, c in zip(node.parents, local_grads(node), contributions))

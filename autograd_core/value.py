@@ -1,7 +1,8 @@
 """The Value class: one number, and the operation that made it.
 
-Every arithmetic operation on Values goes through `apply`, which computes the result with the op
-table's forward rule and records a node whose `parents` are the operands, in order. Numbers mixed
+Every arithmetic operation on Values goes through `apply` (the operators and methods through its
+one- and two-operand fast paths), which computes the result with the op table's forward rule and
+records a node whose `parents` are the operands, in order. Numbers mixed
 into an expression become `Constant` leaves, so a graph shows every number that went into it.
 
 >>> a = Value(2.0, label="a")
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .ops import OPS, OpError, describe_call, failure_reason
+from .ops import OPS, Op, OpError, describe_call, failure_reason
 
 __all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope",
            "sum_values", "dot", "logsumexp"]
@@ -62,7 +63,9 @@ class Value:
     name of the module that made it ("" outside any).
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "label", "scope")
+    # `_grad_sum` is scratch space for a backward pass in progress: the gradient summed so far
+    # (None outside a pass). Summing on the node is faster than in a dict keyed by node.
+    __slots__ = ("data", "grad", "parents", "op", "label", "scope", "_grad_sum")
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
 
     data: float
@@ -71,6 +74,7 @@ class Value:
     op: str
     label: str
     scope: str
+    _grad_sum: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data, f"{type(self).__name__}()")
@@ -79,85 +83,86 @@ class Value:
         self.op = ""
         self.label = label
         self.scope = _scope.get()
+        self._grad_sum = None
 
     # --- arithmetic: each operator applies one op-table entry ---------------------------------
 
     def __add__(self, other: Value | float) -> Value:
-        return apply("add", self, other)
+        return _apply2(OPS["add"], self, other)
 
     def __radd__(self, other: float) -> Value:
-        return apply("add", other, self)
+        return _apply2(OPS["add"], other, self)
 
     def __sub__(self, other: Value | float) -> Value:
-        return apply("sub", self, other)
+        return _apply2(OPS["sub"], self, other)
 
     def __rsub__(self, other: float) -> Value:
-        return apply("sub", other, self)
+        return _apply2(OPS["sub"], other, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        return apply("mul", self, other)
+        return _apply2(OPS["mul"], self, other)
 
     def __rmul__(self, other: float) -> Value:
-        return apply("mul", other, self)
+        return _apply2(OPS["mul"], other, self)
 
     def __truediv__(self, other: Value | float) -> Value:
-        return apply("div", self, other)
+        return _apply2(OPS["div"], self, other)
 
     def __rtruediv__(self, other: float) -> Value:
-        return apply("div", other, self)
+        return _apply2(OPS["div"], other, self)
 
     def __neg__(self) -> Value:
-        return apply("neg", self)
+        return _apply1(OPS["neg"], self)
 
     def __abs__(self) -> Value:
-        return apply("abs", self)
+        return _apply1(OPS["abs"], self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         # A number exponent is a constant and gets no gradient; a Value exponent gets one.
-        return apply("pow_value" if isinstance(exponent, Value) else "pow", self, exponent)
+        return _apply2(OPS["pow_value" if isinstance(exponent, Value) else "pow"], self, exponent)
 
     def __rpow__(self, base: float) -> Value:
-        return apply("pow_value", base, self)
+        return _apply2(OPS["pow_value"], base, self)
 
     def exp(self) -> Value:
         """e ** self."""
-        return apply("exp", self)
+        return _apply1(OPS["exp"], self)
 
     def log(self) -> Value:
         """Natural logarithm (self must be > 0)."""
-        return apply("log", self)
+        return _apply1(OPS["log"], self)
 
     def sqrt(self) -> Value:
         """Square root (self must be >= 0)."""
-        return apply("sqrt", self)
+        return _apply1(OPS["sqrt"], self)
 
     def sin(self) -> Value:
         """Sine."""
-        return apply("sin", self)
+        return _apply1(OPS["sin"], self)
 
     def cos(self) -> Value:
         """Cosine."""
-        return apply("cos", self)
+        return _apply1(OPS["cos"], self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, in (-1, 1)."""
-        return apply("tanh", self)
+        return _apply1(OPS["tanh"], self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e ** -self), in (0, 1)."""
-        return apply("sigmoid", self)
+        return _apply1(OPS["sigmoid"], self)
 
     def relu(self) -> Value:
         """max(0, self)."""
-        return apply("relu", self)
+        return _apply1(OPS["relu"], self)
 
     def leaky_relu(self, slope: Value | float = 0.01) -> Value:
         """self if self > 0, else slope * self (a Value slope is learned, as in PReLU)."""
-        return apply("leaky_relu", self, slope)
+        return _apply2(OPS["leaky_relu"], self, slope)
 
     def step(self) -> Value:
         """Heaviside step: 1 if self > 0 else 0; its derivative is 0 everywhere."""
-        return apply("step", self)
+        return _apply1(OPS["step"], self)
 
     # --- comparisons and conversions look at data; identity stays identity --------------------
 
@@ -228,18 +233,102 @@ def as_value(x: Value | float, op_name: str = "") -> Value:
     """Return x if it is a Value, else a Constant holding it (TypeError for non-numbers)."""
     if isinstance(x, Value):
         return x
+    return _constant(x, op_name)
+
+
+# The functions below make nodes with object.__new__ and set every slot themselves instead of
+# calling __init__: they run once per operation, and they have already checked what __init__
+# would. Each makes one class only, which keeps CPython's attribute caches for them warm.
+_new = object.__new__
+
+
+def _constant(x: object, op_name: str = "") -> Constant:
+    """A Constant holding the number x (an operand of op_name), or a TypeError naming x."""
     if type(x) is not float:  # the message is only formatted when it is needed
         x = _to_float(x, f"{op_name}: an operand" if op_name else "Constant()")
-    return Constant(x)
+    node: Constant = _new(Constant)
+    node.data = x  # type: ignore[assignment]
+    node.grad = 0.0
+    node.parents = ()
+    node.op = ""
+    node.label = ""
+    node.scope = _scope.get()
+    node._grad_sum = None
+    return node
 
 
-def _with_constants(args: tuple[Value | float, ...], op_name: str) -> tuple[Value, ...]:
-    """The operands, each number replaced by a Constant (unrolled for two, like operand_data)."""
+def _node(data: float, parents: tuple[Value, ...], op_name: str) -> Value:
+    """The node holding an op's result: it records its parents unless inside no_grad()."""
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node.scope = _scope.get()
+    node._grad_sum = None
+    if _recording.get():
+        node.parents = parents
+        node.op = op_name
+    else:  # under no_grad the result is a plain leaf
+        node.parents = ()
+        node.op = ""
+    return node
+
+
+def _failed(op: Op, parents: tuple[Value, ...], exc: Exception) -> OpError:
+    return OpError(f"{describe_call(op, parents)}: {failure_reason(op, exc)}")
+
+
+def _overflowed(op: Op, parents: tuple[Value, ...], data: float) -> OpError:
+    return OpError(f"{describe_call(op, parents)}: the result overflows a float ({data})")
+
+
+def _apply1(op: Op, x: Value) -> Value:
+    """A one-operand op applied to a Value (the Value methods' fast path)."""
+    a = x.data
+    try:
+        data = op.forward(a)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, (x,), exc) from None
+    if not _isfinite(data) and _isfinite(a):
+        raise _overflowed(op, (x,), data)
+    return _node(data, (x,), op.name)
+
+
+def _apply2(op: Op, x: Value | float, y: Value | float) -> Value:
+    """A two-operand op applied to Values or numbers (the operators' fast path)."""
+    if not isinstance(x, Value):
+        x = _constant(x, op.name)
+    if not isinstance(y, Value):
+        y = _constant(y, op.name)
+    a, b = x.data, y.data
+    try:
+        data = op.forward(a, b)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, (x, y), exc) from None
+    if not _isfinite(data) and _isfinite(a) and _isfinite(b):
+        raise _overflowed(op, (x, y), data)
+    return _node(data, (x, y), op.name)
+
+
+def apply(op_name: str, *args: Value | float) -> Value:
+    """Apply an op-table entry to Values (or numbers) and return the recorded result node."""
+    op = OPS[op_name]
+    if op.arity is None:
+        if not args:
+            raise TypeError(f"{op_name} needs at least one operand")
+    elif len(args) != op.arity:
+        raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
     if len(args) == 2:
-        a, b = args
-        return (a if isinstance(a, Value) else as_value(a, op_name),
-                b if isinstance(b, Value) else as_value(b, op_name))
-    return tuple([as_value(a, op_name) for a in args])
+        return _apply2(op, *args)
+    parents = tuple([as_value(arg, op_name) for arg in args])
+    inputs = [p.data for p in parents]
+    try:
+        data = op.forward(*inputs)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, parents, exc) from None
+    if not _isfinite(data) and all(map(_isfinite, inputs)):
+        raise _overflowed(op, parents, data)
+    return _node(data, parents, op_name)
 
 
 def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
@@ -254,44 +343,6 @@ def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
     if len(parents) == 1:
         return (parents[0].data,)
     return tuple([p.data for p in parents])
-
-
-# apply makes nodes without calling __init__: it has already checked everything __init__ would.
-_new = object.__new__
-
-
-def apply(op_name: str, *args: Value | float) -> Value:
-    """Apply an op-table entry to Values (or numbers) and return the recorded result node."""
-    op = OPS[op_name]
-    if op.arity is None:
-        if not args:
-            raise TypeError(f"{op_name} needs at least one operand")
-    elif len(args) != op.arity:
-        raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
-    parents: tuple[Value, ...] = args  # type: ignore[assignment]
-    for arg in args:
-        if not isinstance(arg, Value):
-            parents = _with_constants(args, op_name)
-            break
-    inputs = operand_data(parents)
-    try:
-        data = op.forward(*inputs)
-    except (ArithmeticError, ValueError) as exc:
-        raise OpError(f"{describe_call(op, parents)}: {failure_reason(op, exc)}") from None
-    if not _isfinite(data) and all(map(_isfinite, inputs)):
-        raise OpError(f"{describe_call(op, parents)}: the result overflows a float ({data})")
-    node: Value = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node.scope = _scope.get()
-    if _recording.get():
-        node.parents = parents
-        node.op = op_name
-    else:  # under no_grad the result is a plain leaf
-        node.parents = ()
-        node.op = ""
-    return node
 
 
 def sum_values(values: Iterable[Value | float]) -> Value:
