@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple, overload
 
 from .ops import OPS, OpError, describe_call, failure_reason
-from .value import Constant, Value, operand_data, recording
+from .value import MANY, Constant, Value, operand_data, recording
 
 __all__ = ["topological_order", "backward", "backward_steps", "grad", "hessian", "local_grads",
            "BackwardStep", "Edge"]
@@ -46,32 +46,31 @@ def _depth_first(stack: list[Value | None], leaves: bool) -> list[Value]:
     # no turn for a leaf, which only receives gradient, so it skips them (half of many graphs).
     order: list[Value] = []
     seen: set[Value] = set()
-    push, pop = stack.append, stack.pop
     while stack:
-        node = pop()
+        node = stack.pop()
         if node is None:  # marker: every parent of the node below it is in `order` now
-            order.append(pop())  # type: ignore[arg-type]
+            order.append(stack.pop())  # type: ignore[arg-type]
             continue
         if node in seen:
             continue
         seen.add(node)
-        parents = node.parents
-        if not parents:
+        first, second = node._first, node._second  # the parents (see Value.__slots__)
+        if first is None:
             order.append(node)
             continue
-        push(node)
-        push(None)
-        # Parents are pushed last first, so the first one is popped first (unrolled for two).
-        if len(parents) == 2:
-            a, b = parents
-            if leaves or b.parents:
-                push(b)
-            if leaves or a.parents:
-                push(a)
+        stack.append(node)
+        stack.append(None)
+        # Parents are pushed last first, so the first one is popped first. Two are the common
+        # case, so they are read straight from the slots (`parents` makes a tuple).
+        if second is not None and second is not MANY:
+            if leaves or second._first is not None:
+                stack.append(second)
+            if leaves or first._first is not None:
+                stack.append(first)
         else:
-            for parent in reversed(parents):
-                if leaves or parent.parents:
-                    push(parent)
+            for parent in reversed(node.parents):
+                if leaves or parent._first is not None:
+                    stack.append(parent)
     return order
 
 
@@ -112,46 +111,49 @@ def _walk(root: Value, create_graph: bool, record: Record | None, reached: list[
     reached.append(root)
     reach = reached.append
     for node in reversed(order):
-        parents = node.parents
         g = node._grad_sum
-        if g is None or not parents:  # a node nothing flowed to, or a leaf: nothing to send
+        first, second = node._first, node._second  # the parents (see Value.__slots__)
+        if g is None or first is None:  # a node nothing flowed to, or a leaf: nothing to send
             if g is None:  # the node is behind a step, say: its gradient is 0
                 node._grad_sum = g = 0.0
                 reach(node)
             if record is not None:
-                record.append((node, g, (None,) * len(parents)))
+                record.append((node, g, (None,) * len(node.parents)))
             continue
         op = OPS[node.op]
+        two = second is not None and second is not MANY
+        parents = () if two else node.parents  # two are read from the slots, without a tuple
         if create_graph:
             # Constants enter as plain numbers, so rules like n * x ** (n - 1) stay numeric.
-            inputs = tuple([p.data if isinstance(p, Constant) else p for p in parents])
+            inputs = tuple([p.data if isinstance(p, Constant) else p for p in node.parents])
             output: Any = node
+        elif two:
+            inputs, output = (first.data, second.data), node.data
         else:
             inputs, output = operand_data(parents), node.data
         try:
             contributions = op.vjp(g, inputs, output)
         except (ArithmeticError, ValueError) as exc:
-            raise OpError(f"backward of {describe_call(op, parents, node.label)}: "
+            raise OpError(f"backward of {describe_call(op, node.parents, node.label)}: "
                           f"{failure_reason(op, exc, backward=True)}") from None
-        if len(parents) == 2:
+        if two:
             # Unrolled for two parents, the common case: a zip loop here costs a third of the
             # whole pass. Same logic as the loop below.
-            a, b = parents
-            ca, cb = contributions
-            if ca is not None:
-                previous = a._grad_sum
+            c1, c2 = contributions
+            if c1 is not None:
+                previous = first._grad_sum
                 if previous is None:
-                    a._grad_sum = ca
-                    reach(a)
+                    first._grad_sum = c1
+                    reach(first)
                 else:
-                    a._grad_sum = previous + ca
-            if cb is not None:
-                previous = b._grad_sum
+                    first._grad_sum = previous + c1
+            if c2 is not None:
+                previous = second._grad_sum
                 if previous is None:
-                    b._grad_sum = cb
-                    reach(b)
+                    second._grad_sum = c2
+                    reach(second)
                 else:
-                    b._grad_sum = previous + cb
+                    second._grad_sum = previous + c2
         else:
             for parent, c in zip(parents, contributions):
                 if c is not None:
@@ -185,7 +187,7 @@ def backward(root: Value) -> None:
             _refuse_overflow(order, reached)
         for node, g in zip(reached, grads):
             node._grad_sum = None
-            if node.parents:
+            if node._first is not None:  # it has parents
                 node.grad = g
             else:
                 node.grad += g
