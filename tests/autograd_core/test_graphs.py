@@ -256,3 +256,53 @@ def test_an_interior_node_nothing_flows_to_is_reset_to_zero() -> None:
     behind_step.grad = 42.0  # a stale value from some earlier pass
     root.backward()
     assert (behind_step.grad, x.grad) == (0.0, 1.0)
+
+
+def _all_nodes(*roots: Value) -> list[Value]:
+    return topological_order(*roots)
+
+
+def test_every_pass_leaves_no_scratch_gradient_behind() -> None:
+    # The walker sums gradients in each node's `_grad_sum`; every way in and out of a pass
+    # clears them, so the next pass starts from nothing.
+    x = Value(0.5, label="x")
+    y = (x * x + x).tanh() * 3
+    y.backward()
+    grad(y, x)
+    grad(y, x, create_graph=True)
+    list(backward_steps(y))
+    assert all(node._grad_sum is None for node in _all_nodes(y))
+
+
+def test_a_failed_pass_clears_its_scratch_and_the_next_one_is_right() -> None:
+    x = Value(0.0, label="x")
+    w = Value(3.0, label="w")
+    y = x.sqrt() * w + w * w  # w is reached before the sqrt node fails
+    with pytest.raises(OpError):
+        y.backward()
+    assert all(node._grad_sum is None for node in _all_nodes(y))
+    z = w * w
+    z.backward()
+    assert w.grad == 6.0  # not 6 + whatever the failed pass had summed for w
+
+
+def test_parents_are_the_operands_in_order_for_every_count() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    assert a.parents == ()
+    assert a.exp().parents == (a,)
+    assert (a * b).parents == (a, b)
+    assert (a * a).parents == (a, a)
+    assert ag.sum([a, b, c]).parents == (a, b, c)
+    assert ag.apply("sum", a).parents == (a,)  # an n-ary op with one or two operands
+    assert ag.apply("sum", b, a).parents == (b, a)
+    assert ag.dot([a, b], [c, a]).parents == (a, b, c, a)
+    with no_grad():
+        assert (a * b).parents == () and ag.sum([a, b, c]).parents == ()
+
+
+def test_n_ary_unary_and_binary_nodes_mix_in_one_backward() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    y = ag.sum([a * b, b.exp(), ag.dot([a, b], [c, c]), ag.apply("sum", c)])
+    y.backward()  # y = ab + e**b + (a + b) c + c
+    assert (a.grad, b.grad, c.grad) == (b.data + c.data, a.data + math.exp(2.0) + c.data,
+                                        a.data + b.data + 1.0)
