@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any, NamedTuple, overload
 
 from .ops import OPS, OpError, describe_call, failure_reason
@@ -43,7 +44,7 @@ def topological_order(root: Value, *more_roots: Value) -> list[Value]:
 
 def _depth_first(stack: list[Value | None], leaves: bool) -> list[Value]:
     # Without `leaves`, only the roots and the nodes that have parents: the backward pass needs
-    # no turn for a leaf, which only receives gradient, so it skips them (half of many graphs).
+    # no turn for a leaf, which only receives gradient, so it skips them (often half the nodes).
     order: list[Value] = []
     seen: set[Value] = set()
     while stack:
@@ -79,50 +80,56 @@ Record = list[tuple[Value, Any, Sequence[Any]]]
 
 @contextmanager
 def _backward_pass(root: Value, create_graph: bool = False, record: Record | None = None
-                   ) -> Iterator[tuple[list[Value], list[Value]]]:
+                   ) -> Iterator[list[Value]]:
     """The backward pass, its gradients held on the nodes while the block runs.
 
     Visits the nodes in reverse topological order, so a node's gradient is complete before its
     turn; calls the node's op VJP and adds each contribution to the parent's `_grad_sum`. It
-    yields the nodes it visited (in topological order) and the nodes a gradient reached, whose
-    `_grad_sum` holds d(root)/d(node) inside the block; it clears them afterwards, also on
-    failure. It writes no `.grad`. With `create_graph` the gradients are Values built from the
-    graph, so they can be differentiated again. With `record`, appends (node, gradient,
-    contributions to its parents) for every node, root first, as `backward_steps` shows them.
+    yields `summed`, every node whose `_grad_sum` the pass set: inside the block that holds
+    d(root)/d(node) (0 for a node nothing reached); afterwards, also on failure, it is None
+    again. It writes no `.grad`, and refuses a gradient that overflowed. With `create_graph` the
+    gradients are Values built from the graph, so they can be differentiated again. With
+    `record`, appends (node, gradient, contributions to its parents) for every node, root first,
+    as `backward_steps` shows them.
     """
-    reached: list[Value] = []
+    summed: list[Value] = []
     try:
         if create_graph:  # as in PyTorch, a graph of the gradients is recorded even in no_grad
             with recording():
-                order = _walk(root, True, record, reached)
+                _walk(root, True, record, summed)
         else:
-            order = _walk(root, False, record, reached)
-        yield order, reached
+            _walk(root, False, record, summed)
+            if not all(map(_isfinite, map(_grad_sum_of, summed))):
+                _refuse_overflow(root)
+        yield summed
     finally:
-        for node in reached:
+        for node in summed:
             node._grad_sum = None
 
 
-def _walk(root: Value, create_graph: bool, record: Record | None, reached: list[Value]
-          ) -> list[Value]:
+_grad_sum_of = attrgetter("_grad_sum")
+
+
+def _walk(root: Value, create_graph: bool, record: Record | None, summed: list[Value]) -> None:
     # Leaves get no turn of their own unless the pass is recorded for backward_steps.
     order = _depth_first([root], leaves=record is not None)
+    summed.append(root)
     root._grad_sum = Constant(1.0) if create_graph else 1.0
-    reached.append(root)
-    reach = reached.append
+    add_to_summed = summed.append
     for node in reversed(order):
         g = node._grad_sum
         first, second = node._first, node._second  # the parents (see Value.__slots__)
         if g is None or first is None:  # a node nothing flowed to, or a leaf: nothing to send
-            if g is None:  # the node is behind a step, say: its gradient is 0
+            if g is None:  # no gradient reached it (it is behind a step, say): d(root)/d(node) = 0
+                add_to_summed(node)
                 node._grad_sum = g = 0.0
-                reach(node)
             if record is not None:
                 record.append((node, g, (None,) * len(node.parents)))
             continue
         op = OPS[node.op]
         two = second is not None and second is not MANY
-        parents = () if two else node.parents  # two are read from the slots, without a tuple
+        # The parents as a tuple when there are not two (two are read from the slots).
+        many = () if two else node.parents
         if create_graph:
             # Constants enter as plain numbers, so rules like n * x ** (n - 1) stay numeric.
             inputs = tuple([p.data if isinstance(p, Constant) else p for p in node.parents])
@@ -130,7 +137,7 @@ def _walk(root: Value, create_graph: bool, record: Record | None, reached: list[
         elif two:
             inputs, output = (first.data, second.data), node.data
         else:
-            inputs, output = operand_data(parents), node.data
+            inputs, output = operand_data(many), node.data
         try:
             contributions = op.vjp(g, inputs, output)
         except (ArithmeticError, ValueError) as exc:
@@ -143,35 +150,34 @@ def _walk(root: Value, create_graph: bool, record: Record | None, reached: list[
             if c1 is not None:
                 previous = first._grad_sum
                 if previous is None:
+                    add_to_summed(first)
                     first._grad_sum = c1
-                    reach(first)
                 else:
                     first._grad_sum = previous + c1
             if c2 is not None:
                 previous = second._grad_sum
                 if previous is None:
+                    add_to_summed(second)
                     second._grad_sum = c2
-                    reach(second)
                 else:
                     second._grad_sum = previous + c2
         else:
-            for parent, c in zip(parents, contributions):
+            for parent, c in zip(many, contributions):
                 if c is not None:
                     previous = parent._grad_sum
                     if previous is None:
+                        add_to_summed(parent)
                         parent._grad_sum = c
-                        reach(parent)
                     else:
                         parent._grad_sum = previous + c
         if record is not None:
             record.append((node, g, contributions))
-    return order
 
 
 def _gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     """d(root)/d(node) for every node a gradient reached, in a dict (no `.grad` is written)."""
-    with _backward_pass(root, create_graph) as (_, reached):
-        return {node: node._grad_sum for node in reached}
+    with _backward_pass(root, create_graph) as summed:
+        return {node: node._grad_sum for node in summed}
 
 
 def backward(root: Value) -> None:
@@ -180,28 +186,29 @@ def backward(root: Value) -> None:
     Interior gradients are reset by every call, so calling twice doubles every leaf gradient
     exactly (and never more). The pass runs to completion before any `.grad` is written, so an
     error leaves every gradient as it was.
+
+    The pass sums gradients on the nodes themselves, so two threads must not run backward (or
+    `grad`) over the same graph at the same moment.
     """
-    with _backward_pass(root) as (order, reached):
-        grads = [node._grad_sum for node in reached]
-        if not all(map(_isfinite, grads)):
-            _refuse_overflow(order, reached)
-        for node, g in zip(reached, grads):
+    with _backward_pass(root) as summed:
+        for node in summed:
+            g = node._grad_sum
             node._grad_sum = None
             if node._first is not None:  # it has parents
                 node.grad = g
             else:
                 node.grad += g
-        reached.clear()  # cleared above already, one loop fewer
+        summed.clear()  # every _grad_sum is None again: nothing left for _backward_pass to do
 
 
-def _refuse_overflow(order: list[Value], reached: list[Value]) -> None:
+def _refuse_overflow(root: Value) -> None:
     # Non-finite data that the user put into the graph may legitimately give non-finite
     # gradients (as in PyTorch), so then nothing is refused; from finite data, an inf or NaN
-    # gradient is an overflow we refuse to hide.
-    if not all(_isfinite(node.data) for node in order + reached):
+    # gradient is an overflow we refuse to hide. This runs only when something is not finite.
+    order = topological_order(root)  # leaves too, also those no gradient reached
+    if not all(_isfinite(node.data) for node in order):
         return
-    # The first node in the pass's own order is where it went wrong; leaves come after all.
-    for node in [*reversed(order), *reached]:
+    for node in reversed(order):  # the first one the pass reached is where it went wrong
         g = node._grad_sum
         if g is not None and not _isfinite(g):
             name = f"{node.label!r} " if node.label else ""
@@ -221,7 +228,8 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
 
     `inputs` is one Value (one gradient is returned) or a sequence (a list is returned). An
     input the output does not depend on gets 0. With `create_graph=True` the gradients are
-    Values that can be differentiated again (second derivatives, Hessians).
+    Values that can be differentiated again (second derivatives, Hessians). Like `backward`, it
+    must not run over a graph another thread is running a backward pass over.
 
     >>> from autograd_core import Value
     >>> x = Value(2.0)
@@ -286,7 +294,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """
     record: Record = []
     with _backward_pass(root, record=record):
-        pass
+        pass  # the record is complete, and the scratch cleared, before the first step is shown
     for node, g, contributions in record:
         edges = tuple(Edge(parent, local, 0.0 if c is None else c)
                       for parent, local, c in zip(node.parents, local_grads(node), contributions))

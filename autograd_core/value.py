@@ -38,7 +38,21 @@ _scope: ContextVar[str] = ContextVar("autograd_core_scope", default="")
 _tracer: ContextVar[Any] = ContextVar("autograd_core_tracer", default=None)
 
 _isfinite = math.isfinite
-MANY = object()  # `_second` of a node with more than two parents (see Value.__slots__)
+
+
+class _Many:
+    """The marker in `_second` of a node with more than two parents (see Value.__slots__)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MANY"
+
+    def __reduce__(self) -> str:
+        return "MANY"  # copy and pickle give back this very object: it is compared by identity
+
+
+MANY = _Many()
 
 
 def _to_float(x: object, what: str = "Value()") -> float:
@@ -71,6 +85,7 @@ class Value:
     #   one parent x    _first = x                         _second = None
     #   two, a and b    _first = a                         _second = b
     #   more            _first = the tuple of all of them  _second = MANY
+    # The layout follows the number of operands, not the op: `apply("sum", a, b)` has two.
     # `_grad_sum` is scratch space for a backward pass in progress: the gradient summed so far
     # (None outside a pass). Summing on the node is faster than in a dict keyed by node.
     __slots__ = ("data", "grad", "op", "label", "scope", "_first", "_second", "_grad_sum")
@@ -302,7 +317,7 @@ def _overflowed(op: Op, parents: tuple[Value, ...], data: float) -> OpError:
 
 
 def _apply1(op: Op, x: Value) -> Value:
-    """A one-operand op applied to a Value (the Value methods' fast path)."""
+    """An op applied to exactly one operand, a Value (the methods' fast path; `apply` too)."""
     a = x.data
     try:
         data = op.forward(a)
@@ -314,7 +329,8 @@ def _apply1(op: Op, x: Value) -> Value:
 
 
 def _apply2(op: Op, x: Value | float, y: Value | float) -> Value:
-    """A two-operand op applied to Values or numbers (the operators' fast path)."""
+    """An op applied to exactly two operands, Values or numbers (the operators' fast path;
+    `apply` with two operands, such as `apply("sum", a, b)`, comes here too)."""
     if not isinstance(x, Value):
         x = _constant(x, op.name)
     if not isinstance(y, Value):

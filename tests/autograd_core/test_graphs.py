@@ -306,3 +306,34 @@ def test_n_ary_unary_and_binary_nodes_mix_in_one_backward() -> None:
     y.backward()  # y = ab + e**b + (a + b) c + c
     assert (a.grad, b.grad, c.grad) == (b.data + c.data, a.data + math.exp(2.0) + c.data,
                                         a.data + b.data + 1.0)
+
+
+def test_grad_and_backward_steps_refuse_an_overflowing_gradient_too() -> None:
+    x = Value(1e-320, label="x")
+    y = x.log()  # d/dx = 1 / x = 1e320 overflows
+    with pytest.raises(OpError, match=r"the gradient of 'x' \(a leaf, 9.99989e-321\) overflows"):
+        grad(y, x)
+    with pytest.raises(OpError, match="overflows"):
+        list(backward_steps(y))
+    assert all(node._grad_sum is None for node in _all_nodes(y))
+
+
+def test_a_users_infinity_on_an_edge_no_gradient_takes_still_turns_the_check_off() -> None:
+    x = Value(0.5, label="x")
+    y = x ** math.inf  # the constant exponent gets no gradient, but it is the user's infinity
+    y.backward()
+    assert math.isnan(x.grad)  # inf * 0.5 ** inf = inf * 0, as PyTorch gives
+
+
+def test_copied_and_pickled_graphs_keep_their_n_ary_nodes() -> None:
+    import copy
+    import pickle
+
+    a, b, c = Value(1.0), Value(2.0, label="b"), Value(3.0)
+    y = ag.sum([a * b, ag.dot([a, b], [c, c]), c])
+    for twin in (copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        n_ary = twin.parents[1]
+        assert [p.data for p in n_ary.parents] == [1.0, 2.0, 3.0, 3.0]
+        twin.backward()
+        # y = ab + (a + b) c + c; the dot node's parents are a, b, c, c
+        assert [p.grad for p in n_ary.parents] == [5.0, 4.0, 4.0, 4.0]

@@ -92,8 +92,9 @@ def test_every_cell_of_every_table_parses(bench: Any, quick_run: tuple[str, Any]
     for header in ("chain scaling", "phase, ms", "memory"):
         for row in _table(text, header):
             assert all(_parses(cell) or _parses(cell, "x") for cell in row[1:]), row
-    targets = _table(text, "issue 8 target")
-    assert len(targets) == 6 and all(row[-1] in ("yes", "no") for row in targets)
+    targets = _table(text, "target (issue)")
+    assert [row[0][:3] for row in targets] == ["(3)"] * 3 + ["(8)"] * 6
+    assert all(row[-1] in ("yes", "no") for row in targets)
     assert text.splitlines()[0].startswith("Machine: ")
 
 
@@ -129,3 +130,24 @@ def test_the_shared_weights_load_into_every_engines_model(bench: Any) -> None:
     flat = [x for layer in numbers for ws, b in layer for x in (*ws, b)]
     assert [p.data for p in ours.parameters()] == flat
     assert [p.data for p in theirs.parameters()] == flat
+
+
+def test_issue_3_targets_read_the_fine_grained_rows(bench: Any) -> None:
+    labels = ["chain, 100,000 ops (forward, backward, free)",
+              "dot, 100,000 terms as a chain of adds",
+              "demo step, micrograd's graph: a node per * and + (100 points)",
+              "dot, one n-ary node for ours (others: the chain of adds), 100,000 terms"]
+
+    def cells(on: float, off: float) -> dict[str, float | None]:
+        return {name: None for name in (*bench.COLUMNS, *bench.RATIOS)} | {
+            "micrograd / ours": on, "micrograd / ours, both GC off": off}
+
+    rows = {labels[0]: cells(4.5, 1.7), labels[1]: cells(4.1, 1.6), labels[2]: cells(9.0, 1.4),
+            labels[3]: cells(1.0, 1.0)}  # the n-ary row is not one of issue 3's graphs
+    mem = {"ours": {"chain": 100.0, "demo": 130.0, "rss_chain": 200.0},
+           "micrograd": {"chain": 585.0, "demo": 480.0, "rss_chain": 1200.0}}
+    targets = bench.evaluate_targets(rows, {"ours": [1e-6, 1.2e-6]}, mem, {"chain": [1, 2]})
+    gc_on, gc_off, memory = targets[:3]
+    assert gc_on[2] and "chain, 100,000 ops: 4.50x" in gc_on[1] and "n-ary" not in gc_on[1]
+    assert not gc_off[2] and "demo step, micrograd's graph: a node per * and +: 1.40x" in gc_off[1]
+    assert not memory[2] and memory[1] == "chain 0.17, demo 0.27"
