@@ -373,7 +373,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
     parents = tuple([as_value(arg, op_name) for arg in args])
-    inputs = [p.data for p in parents]
+    inputs = operand_data(parents)
     try:
         data = op.forward(*inputs)
     except (ArithmeticError, ValueError) as exc:

@@ -258,8 +258,8 @@ def test_an_interior_node_nothing_flows_to_is_reset_to_zero() -> None:
     assert (behind_step.grad, x.grad) == (0.0, 1.0)
 
 
-def _all_nodes(*roots: Value) -> list[Value]:
-    return topological_order(*roots)
+def _scratch_is_clear(root: Value) -> bool:
+    return all(node._grad_sum is None for node in topological_order(root))
 
 
 def test_every_pass_leaves_no_scratch_gradient_behind() -> None:
@@ -271,7 +271,7 @@ def test_every_pass_leaves_no_scratch_gradient_behind() -> None:
     grad(y, x)
     grad(y, x, create_graph=True)
     list(backward_steps(y))
-    assert all(node._grad_sum is None for node in _all_nodes(y))
+    assert _scratch_is_clear(y)
 
 
 def test_a_failed_pass_clears_its_scratch_and_the_next_one_is_right() -> None:
@@ -280,7 +280,7 @@ def test_a_failed_pass_clears_its_scratch_and_the_next_one_is_right() -> None:
     y = x.sqrt() * w + w * w  # w is reached before the sqrt node fails
     with pytest.raises(OpError):
         y.backward()
-    assert all(node._grad_sum is None for node in _all_nodes(y))
+    assert _scratch_is_clear(y)
     z = w * w
     z.backward()
     assert w.grad == 6.0  # not 6 + whatever the failed pass had summed for w
@@ -315,7 +315,7 @@ def test_grad_and_backward_steps_refuse_an_overflowing_gradient_too() -> None:
         grad(y, x)
     with pytest.raises(OpError, match="overflows"):
         list(backward_steps(y))
-    assert all(node._grad_sum is None for node in _all_nodes(y))
+    assert _scratch_is_clear(y)
 
 
 def test_a_users_infinity_on_an_edge_no_gradient_takes_still_turns_the_check_off() -> None:
