@@ -1,9 +1,10 @@
 """The Value class: one number, and the operation that made it.
 
-Every arithmetic operation on Values goes through `apply` (the operators and methods through its
-one- and two-operand fast paths), which computes the result with the op table's forward rule and
-records a node whose `parents` are the operands, in order. Numbers mixed
-into an expression become `Constant` leaves, so a graph shows every number that went into it.
+Every arithmetic operation on Values applies one op-table entry: `apply(name, *operands)`, or
+for the operators and methods its one- and two-operand fast paths (`_apply1`, `_binary`). Each
+computes the result with the entry's forward rule and records a node whose `parents` are the
+operands, in order. Numbers mixed into an expression become `Constant` leaves, so a graph shows
+every number that went into it.
 
 >>> a = Value(2.0, label="a")
 >>> b = Value(-3.0, label="b")
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -67,6 +68,50 @@ def _to_float(x: object, what: str = "Value()") -> float:
     hint = "; use its .data or .detach()" if isinstance(x, Value) else ""
     raise TypeError(f"{what} needs a real number (int or float), got {type(x).__name__}: "
                     f"{x!r:.40}{hint}")
+
+
+def _binary(op: Op, reflected: bool = False) -> Callable[[Any, Any], Value]:
+    """The function that applies a two-operand op to Values or numbers and records the node.
+
+    Value's operators are these functions themselves (`__mul__` is `_binary(OPS["mul"])`), with
+    no call in between: this is the hottest code of the engine, every +, -, * and /, and a call
+    in between cost 15% of building a graph. With `reflected` the operands come the other way
+    round, as Python calls `__rmul__` for `2 * v`. The node is made as `_node` makes it, written
+    out for the same reason.
+    """
+    name, forward = op.name, op.forward
+
+    def apply2(x: Any, y: Any) -> Value:
+        if reflected:
+            x, y = y, x
+        if not isinstance(x, Value):
+            x = _constant(x, name)
+        if not isinstance(y, Value):
+            y = _constant(y, name)
+        a, b = x.data, y.data
+        try:
+            data = forward(a, b)
+        except (ArithmeticError, ValueError) as exc:
+            raise _failed(op, (x, y), exc) from None
+        if not _isfinite(data) and _isfinite(a) and _isfinite(b):
+            raise _overflowed(op, (x, y), data)
+        node: Value = _new(Value)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node.scope = _scope.get()
+        node._grad_sum = None
+        if _recording.get():
+            node.op = name
+            node._first = x
+            node._second = y
+        else:
+            node.op = ""
+            node._first = node._second = None
+        return node
+
+    apply2.__doc__ = f"OPS[{name!r}]{', operands swapped' if reflected else ''}: {op.formula}"
+    return apply2
 
 
 class Value:
@@ -117,30 +162,17 @@ class Value:
         return first if second is MANY else (first, second)
 
     # --- arithmetic: each operator applies one op-table entry ---------------------------------
+    # The binary operators are made by _binary (above), with Values or numbers on either side;
+    # the reflected ones (__radd__, ...) are what Python calls for `2 + v`.
 
-    def __add__(self, other: Value | float) -> Value:
-        return _apply2(OPS["add"], self, other)
-
-    def __radd__(self, other: float) -> Value:
-        return _apply2(OPS["add"], other, self)
-
-    def __sub__(self, other: Value | float) -> Value:
-        return _apply2(OPS["sub"], self, other)
-
-    def __rsub__(self, other: float) -> Value:
-        return _apply2(OPS["sub"], other, self)
-
-    def __mul__(self, other: Value | float) -> Value:
-        return _apply2(OPS["mul"], self, other)
-
-    def __rmul__(self, other: float) -> Value:
-        return _apply2(OPS["mul"], other, self)
-
-    def __truediv__(self, other: Value | float) -> Value:
-        return _apply2(OPS["div"], self, other)
-
-    def __rtruediv__(self, other: float) -> Value:
-        return _apply2(OPS["div"], other, self)
+    __add__ = _binary(OPS["add"])
+    __radd__ = _binary(OPS["add"], reflected=True)
+    __sub__ = _binary(OPS["sub"])
+    __rsub__ = _binary(OPS["sub"], reflected=True)
+    __mul__ = _binary(OPS["mul"])
+    __rmul__ = _binary(OPS["mul"], reflected=True)
+    __truediv__ = _binary(OPS["div"])
+    __rtruediv__ = _binary(OPS["div"], reflected=True)
 
     def __neg__(self) -> Value:
         return _apply1(OPS["neg"], self)
@@ -150,10 +182,10 @@ class Value:
 
     def __pow__(self, exponent: Value | float) -> Value:
         # A number exponent is a constant and gets no gradient; a Value exponent gets one.
-        return _apply2(OPS["pow_value" if isinstance(exponent, Value) else "pow"], self, exponent)
+        return (_pow_value if isinstance(exponent, Value) else _pow)(self, exponent)
 
     def __rpow__(self, base: float) -> Value:
-        return _apply2(OPS["pow_value"], base, self)
+        return _pow_value(base, self)
 
     def exp(self) -> Value:
         """e ** self."""
@@ -189,7 +221,7 @@ class Value:
 
     def leaky_relu(self, slope: Value | float = 0.01) -> Value:
         """self if self > 0, else slope * self (a Value slope is learned, as in PReLU)."""
-        return _apply2(OPS["leaky_relu"], self, slope)
+        return _leaky_relu(self, slope)
 
     def step(self) -> Value:
         """Heaviside step: 1 if self > 0 else 0; its derivative is 0 everywhere."""
@@ -328,36 +360,10 @@ def _apply1(op: Op, x: Value) -> Value:
     return _node(data, op.name, x, None)
 
 
-def _apply2(op: Op, x: Value | float, y: Value | float) -> Value:
-    """An op applied to exactly two operands, Values or numbers (the operators' fast path;
-    `apply` with two operands, such as `apply("sum", a, b)`, comes here too)."""
-    if not isinstance(x, Value):
-        x = _constant(x, op.name)
-    if not isinstance(y, Value):
-        y = _constant(y, op.name)
-    a, b = x.data, y.data
-    try:
-        data = op.forward(a, b)
-    except (ArithmeticError, ValueError) as exc:
-        raise _failed(op, (x, y), exc) from None
-    if not _isfinite(data) and _isfinite(a) and _isfinite(b):
-        raise _overflowed(op, (x, y), data)
-    # _node's work, written out: this is the hottest function of the engine (every +, -, *
-    # and /), and the call would cost 5% of building a graph.
-    node: Value = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node.scope = _scope.get()
-    node._grad_sum = None
-    if _recording.get():
-        node.op = op.name
-        node._first = x
-        node._second = y
-    else:
-        node.op = ""
-        node._first = node._second = None
-    return node
+# The ops behind `**` (which picks one by the exponent's type) and leaky_relu.
+_pow = _binary(OPS["pow"])
+_pow_value = _binary(OPS["pow_value"])
+_leaky_relu = _binary(OPS["leaky_relu"])
 
 
 def apply(op_name: str, *args: Value | float) -> Value:
@@ -369,7 +375,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
     elif len(args) != op.arity:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
     if len(args) == 2:
-        return _apply2(op, *args)
+        return _binary(op)(*args)
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
     parents = tuple([as_value(arg, op_name) for arg in args])
