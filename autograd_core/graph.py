@@ -99,9 +99,7 @@ def _backward_pass(root: Value, create_graph: bool = False, record: Record | Non
                 _walk(root, True, record, summed)
         else:
             _walk(root, False, record, summed)
-            # A sum is finite only if every term is, and is quicker to take than a check of each
-            # (a sum that overflows from finite terms only sends _refuse_overflow to look).
-            if not _isfinite(sum(map(_grad_sum_of, summed))):
+            if not all(map(_isfinite, map(_grad_sum_of, summed))):
                 _refuse_overflow(root)
         yield summed
     finally:

@@ -1,7 +1,7 @@
 """The Value class: one number, and the operation that made it.
 
 Every arithmetic operation on Values applies one op-table entry: `apply(name, *operands)`, or
-for the operators and methods its one- and two-operand fast paths (`_apply1`, `_binary`). Each
+for the methods and operators its one- and two-operand fast paths (`_apply1`, `_binary`). Each
 computes the result with the entry's forward rule and records a node whose `parents` are the
 operands, in order. Numbers mixed into an expression become `Constant` leaves, so a graph shows
 every number that went into it.
@@ -70,24 +70,31 @@ def _to_float(x: object, what: str = "Value()") -> float:
                     f"{x!r:.40}{hint}")
 
 
-def _binary(op: Op, reflected: bool = False) -> Callable[[Any, Any], Value]:
-    """The function that applies a two-operand op to Values or numbers and records the node.
+def _binary(op_name: str, qualname: str, reflected: bool = False
+            ) -> Callable[[Value, Value | float], Value]:
+    """The function `qualname` (such as "Value.__mul__"): it applies the two-operand op
+    OPS[op_name] to Values or numbers and records the node.
 
-    Value's operators are these functions themselves (`__mul__` is `_binary(OPS["mul"])`), with
-    no call in between: this is the hottest code of the engine, every +, -, * and /, and a call
-    in between cost 15% of building a graph. With `reflected` the operands come the other way
-    round, as Python calls `__rmul__` for `2 * v`. The node is made as `_node` makes it, written
-    out for the same reason.
+    Value's binary operators are these functions themselves, with no call in between: this is
+    the hottest code of the engine, every +, -, * and /, and a call in between cost 15% of
+    building a graph. With `reflected` the operands come the other way round, as Python calls
+    `__rmul__` for `2 * v`. The node is made as `_node` makes it, written out for the same
+    reason.
     """
-    name, forward = op.name, op.forward
+    op = OPS[op_name]
+    forward = op.forward
 
-    def apply2(x: Any, y: Any) -> Value:
+    def operator(self: Value, other: Value | float) -> Value:
+        x: Value | float
+        y: Value | float
         if reflected:
-            x, y = y, x
+            x, y = other, self
+        else:
+            x, y = self, other
         if not isinstance(x, Value):
-            x = _constant(x, name)
+            x = _constant(x, op_name)
         if not isinstance(y, Value):
-            y = _constant(y, name)
+            y = _constant(y, op_name)
         a, b = x.data, y.data
         try:
             data = forward(a, b)
@@ -102,7 +109,7 @@ def _binary(op: Op, reflected: bool = False) -> Callable[[Any, Any], Value]:
         node.scope = _scope.get()
         node._grad_sum = None
         if _recording.get():
-            node.op = name
+            node.op = op_name
             node._first = x
             node._second = y
         else:
@@ -110,8 +117,11 @@ def _binary(op: Op, reflected: bool = False) -> Callable[[Any, Any], Value]:
             node._first = node._second = None
         return node
 
-    apply2.__doc__ = f"OPS[{name!r}]{', operands swapped' if reflected else ''}: {op.formula}"
-    return apply2
+    # Named as what it is (for help(), tracebacks, and pickling a bound `v.__mul__`).
+    operator.__qualname__ = qualname
+    operator.__name__ = qualname.rpartition(".")[2]
+    operator.__doc__ = f"OPS[{op_name!r}]{' on (other, self)' if reflected else ''}: {op.formula}"
+    return operator
 
 
 class Value:
@@ -164,15 +174,15 @@ class Value:
     # --- arithmetic: each operator applies one op-table entry ---------------------------------
     # The binary operators are made by _binary (above), with Values or numbers on either side;
     # the reflected ones (__radd__, ...) are what Python calls for `2 + v`.
-
-    __add__ = _binary(OPS["add"])
-    __radd__ = _binary(OPS["add"], reflected=True)
-    __sub__ = _binary(OPS["sub"])
-    __rsub__ = _binary(OPS["sub"], reflected=True)
-    __mul__ = _binary(OPS["mul"])
-    __rmul__ = _binary(OPS["mul"], reflected=True)
-    __truediv__ = _binary(OPS["div"])
-    __rtruediv__ = _binary(OPS["div"], reflected=True)
+    __add__ = _binary("add", "Value.__add__")
+    __radd__ = _binary("add", "Value.__radd__", reflected=True)
+    __sub__ = _binary("sub", "Value.__sub__")
+    __rsub__ = _binary("sub", "Value.__rsub__", reflected=True)
+    __mul__ = _binary("mul", "Value.__mul__")
+    __rmul__ = _binary("mul", "Value.__rmul__", reflected=True)
+    __truediv__ = _binary("div", "Value.__truediv__")
+    __rtruediv__ = _binary("div", "Value.__rtruediv__", reflected=True)
+    __rpow__ = _binary("pow_value", "Value.__rpow__", reflected=True)  # 2 ** v
 
     def __neg__(self) -> Value:
         return _apply1(OPS["neg"], self)
@@ -183,9 +193,6 @@ class Value:
     def __pow__(self, exponent: Value | float) -> Value:
         # A number exponent is a constant and gets no gradient; a Value exponent gets one.
         return (_pow_value if isinstance(exponent, Value) else _pow)(self, exponent)
-
-    def __rpow__(self, base: float) -> Value:
-        return _pow_value(base, self)
 
     def exp(self) -> Value:
         """e ** self."""
@@ -361,9 +368,9 @@ def _apply1(op: Op, x: Value) -> Value:
 
 
 # The ops behind `**` (which picks one by the exponent's type) and leaky_relu.
-_pow = _binary(OPS["pow"])
-_pow_value = _binary(OPS["pow_value"])
-_leaky_relu = _binary(OPS["leaky_relu"])
+_pow = _binary("pow", "_pow")
+_pow_value = _binary("pow_value", "_pow_value")
+_leaky_relu = _binary("leaky_relu", "_leaky_relu")
 
 
 def apply(op_name: str, *args: Value | float) -> Value:
@@ -374,11 +381,9 @@ def apply(op_name: str, *args: Value | float) -> Value:
             raise TypeError(f"{op_name} needs at least one operand")
     elif len(args) != op.arity:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
-    if len(args) == 2:
-        return _binary(op)(*args)
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
-    parents = tuple([as_value(arg, op_name) for arg in args])
+    parents = tuple([arg if isinstance(arg, Value) else _constant(arg, op_name) for arg in args])
     inputs = operand_data(parents)
     try:
         data = op.forward(*inputs)
@@ -386,6 +391,8 @@ def apply(op_name: str, *args: Value | float) -> Value:
         raise _failed(op, parents, exc) from None
     if not _isfinite(data) and all(map(_isfinite, inputs)):
         raise _overflowed(op, parents, data)
+    if len(parents) == 2:  # the layout follows the operand count (see Value.__slots__)
+        return _node(data, op_name, *parents)
     return _node(data, op_name, parents, MANY)
 
 
