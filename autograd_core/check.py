@@ -85,13 +85,13 @@ def _direct_factors(out: Value, wrt: Value, every_node: bool = False
     local derivatives, with `x * x` giving two factors of x rather than one of 2x.
     """
     order = topological_order(out)
-    if wrt not in set(order):  # the output does not depend on it: no path, derivative 0
+    position = {node: i for i, node in enumerate(order)}
+    if wrt not in position:  # the output does not depend on it: no path, derivative 0
         return {}
     if every_node:
         return {node: [(parent, math.nan if local is None else local) for parent, local in
                        zip(node.parents, local_grads(node))] for node in order if node.parents}
     named = {node for node in order if node.label} | {out, wrt}
-    position = {node: i for i, node in enumerate(order)}
     factors: dict[Value, list[tuple[Value, float]]] = {}
     # In topological order, not the set's (which follows memory addresses), so paths and
     # explanations come out in the same order on every run.

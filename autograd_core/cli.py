@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "their gradients.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo_parser = commands.add_parser("demo", help="backprop on the course's worked examples")
+    demo_parser = commands.add_parser(
+        "demo", help="backprop on the course's worked examples, then micrograd's demo MLP trained")
     demo_parser.add_argument("--out", default="autograd-core-demo", metavar="DIR",
                              help="where to write the drawings (default: %(default)s)")
     demo_parser.add_argument("--no-drawings", action="store_true",

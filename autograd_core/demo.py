@@ -1,5 +1,6 @@
 """`autograd-core demo`: the engine on the course's worked examples, printed for a terminal,
-with the graphs drawn to files when viz is installed."""
+with the graphs drawn to files when viz is installed; then nn training micrograd's demo network
+(always, also with --no-drawings)."""
 
 from __future__ import annotations
 

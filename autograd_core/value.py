@@ -384,6 +384,8 @@ def apply(op_name: str, *args: Value | float) -> Value:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
+    # as_value's test written out: it runs for every operand of every n-ary node (a dot of 16
+    # terms: 5.3 -> 4.4 us).
     parents = tuple([arg if isinstance(arg, Value) else _constant(arg, op_name) for arg in args])
     inputs = operand_data(parents)
     try:

@@ -38,7 +38,7 @@ import autograd_core as ag
 from autograd_core import Constant, OpError, Value, no_grad
 
 from . import losses
-from .data import _check_features, _check_pair, train_test_split
+from .data import _check_features, _check_pair, _is_sequence, train_test_split
 from .init import make_rng
 from .layers import takes_batches
 from .module import Module
@@ -364,7 +364,7 @@ def predict(model: Module, X: Sequence[Sequence[float]], *, labels: tuple[int, i
     [1, -1]
     """
     _check_model("predict", model)
-    if not isinstance(X, Sequence) or isinstance(X, (str, bytes)):
+    if not _is_sequence(X):  # a numpy array too, as accuracy and fit take
         raise TypeError(f"predict: X must be a list of samples, got {type(X).__name__}")
     pair = _check_labels_argument("predict", labels)
     limit = _check_threshold("predict", threshold)

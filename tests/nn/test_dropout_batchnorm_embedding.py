@@ -8,6 +8,7 @@ import random
 import statistics
 from typing import Any
 
+import numpy as np
 import pytest
 
 import autograd_core as ag
@@ -294,7 +295,6 @@ def test_embedding_weights_are_seeded_standard_normal_and_named() -> None:
 
 
 def test_embedding_takes_numpy_ids() -> None:
-    np = pytest.importorskip("numpy")
     embedding = nn.Embedding(4, 2, seed=0)
     assert embedding(np.int64(3)) == embedding.weight[3]
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import nn
@@ -274,7 +275,6 @@ def test_early_stopping_settings() -> None:
 
 def test_progress_bar_is_shown_and_can_be_turned_off(capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
-    pytest.importorskip("tqdm")
     model, (X, y), optimizer = small_problem()
     nn.fit(model, (X, y), "mse", optimizer, epochs=2, batch_size=5, progress=True)
     bar = capsys.readouterr().err
@@ -334,6 +334,7 @@ def test_predict_and_accuracy_with_one_output() -> None:
     assert nn.predict(neuron, POINTS) == [1, 0, 0, 0]  # threshold 0.5 for 0/1
     assert nn.predict(neuron, POINTS, threshold=0.0) == [1, 0, 1, 0]
     assert nn.predict(neuron, POINTS, labels=(-1, 1)) == [1, -1, 1, -1]  # threshold 0
+    assert nn.predict(neuron, np.array(POINTS)) == [1, 0, 0, 0]  # as accuracy and fit take
     assert nn.accuracy(neuron, POINTS, [1, -1, 1, -1]) == 1.0
     assert nn.accuracy(neuron, POINTS, [1, 0, 1, 0]) == 0.75
     assert nn.accuracy(neuron, POINTS, [1.0, 0.0, 1.0, 0.0], threshold=0.0) == 1.0

@@ -77,5 +77,4 @@ def test_a_lesson_shows_its_graphs_plots_and_player(browser: Any, notebook: Path
         assert player.locator(".agc-counter").inner_text().startswith("frame 1 of ")
         assert player.locator(".agc-frame:visible svg g.graph").count() == 1
     assert errors == [], f"JavaScript errors: {errors}"
-    page.screenshot(path=str(tmp_path / f"{notebook.stem}.png"), full_page=True)
     page.close()
