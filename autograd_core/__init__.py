@@ -13,21 +13,25 @@ recorded graph in reverse topological order and fills in the gradient of every n
 
 from typing import TYPE_CHECKING, Any
 
-from .check import AnswerRow, CheckReport, Explanation, check, explain
-from .functional import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
-from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
-from .graph import (
-                    BackwardStep,
-                    Edge,
-                    backward,
-                    backward_steps,
-                    grad,
-                    hessian,
-                    local_grads,
-                    topological_order,
+# The engine, at the root of the package: dispatch, ops, value, graph, functional, gradcheck.
+# Built on it and re-exported here: checking hand-worked backprop (checking/) and batched
+# replay (replay/, imported on first use, below). The command line (cli/) is built on
+# everything, nn and viz included, and nothing imports it.
+from .checking import (
+    AnswerRow,
+    CheckReport,
+    Explanation,
+    ExpressionError,
+    Program,
+    check,
+    explain,
+    parse,
 )
+from .dispatch import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
+from .functional import BackwardStep, Edge, backward_steps, grad, hessian, local_grads
+from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
+from .graph import backward, topological_order
 from .ops import OPS, Op, OpError
-from .parse import ExpressionError, Program, parse
 from .value import Constant, Value, apply, as_value, dot, logsumexp, no_grad, scope, sum_values
 
 sum = sum_values  # autograd_core.sum(values): one node for a whole sum

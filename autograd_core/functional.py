@@ -1,97 +1,140 @@
-"""Dispatching math helpers: one name that works on floats, Values and numpy arrays.
+"""The functional gradient API: gradients returned rather than written into `.grad`.
 
-The op table writes every derivative with these helpers and plain arithmetic, so the same rule
-computes ordinary gradients on floats, higher-order gradients on Values (the helper calls the
-Value method, which records a node) and batched gradients on numpy arrays. They are also handy
-in user code: `f = lambda x: exp(x) * sin(x)` works on all three.
+`grad` and `hessian` compute derivatives without touching any `.grad`; `backward_steps` shows the
+backward pass one node at a time; `local_grads` gives a node's own derivatives. All of them run
+the one walker of `graph.py`.
 
->>> exp(0.0)
-1.0
 >>> from autograd_core import Value
->>> exp(Value(0.0))
-Value(data=1, grad=0)
+>>> x = Value(3.0, label="x")
+>>> y = x * x + x
+>>> grad(y, x)
+7.0
+>>> [step.node.op or step.node.label for step in backward_steps(y)]
+['add', 'mul', 'x']
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple, overload
 
-__all__ = ["exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",
-           "logistic"]
+from .graph import Record, _backward_pass, operand_data
+from .ops import OPS
+from .value import Constant, Value, recording
 
-
-def _numpy() -> Any:
-    # Imported on first use only: the engine itself needs nothing beyond the standard library.
-    import numpy
-
-    return numpy
+__all__ = ["grad", "hessian", "backward_steps", "local_grads", "BackwardStep", "Edge"]
 
 
-def _dispatcher(name: str, on_number: Callable[[float], float], doc: str) -> Callable[[Any], Any]:
-    """A helper that uses `on_number` for numbers, the Value method `name`, or numpy's `name`."""
-
-    def helper(x: Any) -> Any:
-        if isinstance(x, (float, int)):
-            return on_number(x)
-        method = getattr(x, name, None)  # a Value (numpy arrays have no such methods)
-        if method is not None:
-            return method()
-        return getattr(_numpy(), name)(x)
-
-    helper.__name__ = helper.__qualname__ = name
-    helper.__doc__ = doc
-    return helper
+def _gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
+    """d(root)/d(node) for every node a gradient reached, in a dict (no `.grad` is written)."""
+    if not create_graph:
+        with _backward_pass(root) as summed:
+            return {node: node._grad_sum for node in summed}
+    # As in PyTorch, a graph of the gradients is recorded even inside no_grad().
+    with recording(), _backward_pass(root, Constant(1.0), create_graph=True) as summed:
+        return {node: node._grad_sum for node in summed}
 
 
-exp = _dispatcher("exp", math.exp, "e ** x.")
-log = _dispatcher("log", math.log, "Natural logarithm.")
-sqrt = _dispatcher("sqrt", math.sqrt, "Square root.")
-tanh = _dispatcher("tanh", math.tanh, "Hyperbolic tangent.")
-sin = _dispatcher("sin", math.sin, "Sine.")
-cos = _dispatcher("cos", math.cos, "Cosine.")
+@overload
+def grad(output: Value, inputs: Value, create_graph: bool = False) -> Any: ...
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]: ...
 
 
-def logistic(x: float) -> float:
-    """1 / (1 + e ** -x) for a number, computed without overflow for any finite x."""
-    # Only ever exponentiate a non-positive number, so exp cannot overflow.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = False) -> Any:
+    """d(output)/d(input) for each input, without touching any `.grad`.
+
+    `inputs` is one Value (one gradient is returned) or a sequence (a list is returned). An
+    input the output does not depend on gets 0. With `create_graph=True` the gradients are
+    Values that can be differentiated again (second derivatives, Hessians). Like `backward`, it
+    must not run over a graph another thread is running a backward pass over.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0)
+    >>> dy = grad(x ** 3, x, create_graph=True)   # 3 x**2 = 12, as a Value
+    >>> grad(dy, x)                               # 6 x = 12
+    12.0
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    targets = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, target in enumerate(targets):
+        if not isinstance(target, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(target).__name__}")
+    grads = _gradients(output, create_graph)
+    result = [grads.get(target, 0.0) for target in targets]
+    if create_graph:
+        result = [g if isinstance(g, Value) else Constant(g) for g in result]
+    return result[0] if isinstance(inputs, Value) else result
 
 
-def sigmoid(x: Any) -> Any:
-    """1 / (1 + e ** -x), in (0, 1), stable for any finite x."""
-    if isinstance(x, (float, int)):
-        return logistic(x)
-    if hasattr(x, "sigmoid"):
-        return x.sigmoid()
-    np = _numpy()
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """The matrix of second derivatives d2(output)/(d(input_i) d(input_j)).
+
+    >>> from autograd_core import Value
+    >>> x, y = Value(1.0), Value(2.0)
+    >>> hessian(x * x * y, [x, y])   # f = x**2 y
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    first = grad(output, inputs, create_graph=True)
+    return [[float(g) for g in grad(first_i, inputs)] for first_i in first]
 
 
-def step(x: Any) -> Any:
-    """Heaviside step: 1 where x > 0, else 0."""
-    if isinstance(x, (float, int)):
-        return 1.0 if x > 0 else 0.0
-    if hasattr(x, "step"):
-        return x.step()
-    return (x > 0).astype(float)
+class Edge(NamedTuple):
+    """What one backward step sends along one edge to a parent."""
+
+    parent: Value
+    # d(node)/d(parent), the op's own derivative; None where it does not exist at this point,
+    # which is possible only at a node no gradient reached (sqrt(0) behind a step).
+    local_grad: float | None
+    contribution: float  # grad * local_grad: what is added to the parent's gradient
 
 
-def sign(x: Any) -> Any:
-    """-1, 0 or 1: the derivative of abs (0 at 0, as in PyTorch)."""
-    if isinstance(x, (float, int)):
-        return (x > 0) - (x < 0) + 0.0
-    return step(x) - step(-x)
+class BackwardStep(NamedTuple):
+    """One node's turn in the backward pass."""
+
+    node: Value
+    grad: float  # d(root)/d(node): every contribution has arrived when the node's turn comes
+    edges: tuple[Edge, ...]  # one per parent, in operand order
 
 
-def xlogy(a: Any, b: Any) -> Any:
-    """a * log(b), taken to be 0 where a is 0 (its limit), so that d/dy 0 ** y = 0."""
-    if isinstance(a, (float, int)) or hasattr(a, "log"):  # a number or a Value
-        return 0.0 if float(a) == 0 else a * log(b)
-    np = _numpy()
-    return np.where(a == 0, 0.0, a * np.log(np.where(a == 0, 1.0, b)))
+def backward_steps(root: Value) -> Iterator[BackwardStep]:
+    """The backward pass one node at a time, in the order `backward()` processes them.
+
+    It changes no `.grad`: each step carries the gradient that reached its node and, for each
+    parent, the local derivative and the contribution sent (the chain rule, one link at a time).
+
+    >>> from autograd_core import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> first = next(backward_steps(a * b))
+    >>> [(e.parent.label, e.local_grad, e.contribution) for e in first.edges]
+    [('a', -3.0, -3.0), ('b', 2.0, 2.0)]
+    """
+    record: Record = []
+    with _backward_pass(root, record=record):
+        pass  # the record is complete, and the scratch cleared, before the first step is shown
+    for node, g, contributions in record:
+        edges = tuple(Edge(parent, local, 0.0 if c is None else c)
+                      for parent, local, c in zip(node.parents, local_grads(node), contributions))
+        yield BackwardStep(node, g, edges)
+
+
+def local_grads(node: Value) -> Sequence[float | None]:
+    """d(node)/d(parent) for each parent: the op's VJP with an output gradient of 1.
+
+    None where the derivative does not exist at this point (sqrt at 0). Diagrams label edges
+    with these numbers; backward multiplies them by the gradient that reached the node.
+
+    >>> from autograd_core import Value
+    >>> local_grads(Value(3.0) * Value(-2.0))
+    [-2.0, 3.0]
+    """
+    if not node.parents:
+        return ()
+    try:
+        local = OPS[node.op].vjp(1.0, operand_data(node.parents), node.data)
+    except (ArithmeticError, ValueError):
+        # Where a gradient reached the node this VJP already succeeded in the pass, so only a
+        # node nothing flowed to can get here: its derivative does not exist at this point.
+        return (None,) * len(node.parents)
+    return [0.0 if lg is None else lg for lg in local]

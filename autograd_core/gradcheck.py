@@ -19,7 +19,7 @@ import html
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .graph import grad
+from .functional import grad
 from .value import Value, no_grad
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "GradcheckRow"]

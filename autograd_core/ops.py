@@ -5,7 +5,7 @@ vector-Jacobian product (VJP). A VJP receives the gradient that reached the op's
 (`out_grad`), the op's inputs and its output, and returns one gradient contribution per input
 (`None` where an input gets nothing: a constant exponent, a step's flat derivative).
 
-VJPs use plain arithmetic and the helpers of `autograd_core.functional`, so one rule serves
+VJPs use plain arithmetic and the helpers of `autograd_core.dispatch`, so one rule serves
 floats (ordinary backward), Values (`create_graph=True`: gradients that can be differentiated
 again) and numpy arrays (batched replay). The local derivative d(out)/d(input) that diagrams and
 explanations show is the same VJP called with `out_grad = 1`.
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .functional import _numpy, cos, exp, log, logistic, sigmoid, sign, sin, sqrt, step, tanh, xlogy
+from .dispatch import _numpy, cos, exp, log, logistic, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 
 __all__ = ["Op", "OPS", "OpError", "describe_call", "failure_reason"]
 

@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from .graph import MANY, backward, operand_data
 from .ops import OPS, Op, OpError, describe_call, failure_reason
 
-__all__ = ["Value", "Constant", "apply", "as_value", "operand_data", "no_grad", "scope",
+__all__ = ["Value", "Constant", "apply", "as_value", "no_grad", "recording", "scope",
            "sum_values", "dot", "logsumexp"]
 
 # Whether operations record a graph, and the scope name given to new nodes. Context variables
@@ -41,26 +42,11 @@ _tracer: ContextVar[Any] = ContextVar("autograd_core_tracer", default=None)
 _isfinite = math.isfinite
 
 
-class _Many:
-    """The marker in `_second` of a node with more than two parents (see Value.__slots__)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MANY"
-
-    def __reduce__(self) -> str:
-        return "MANY"  # copy and pickle give back this very object: it is compared by identity
-
-
-MANY = _Many()
-
-
 def _to_float(x: object, what: str = "Value()") -> float:
     """Coerce a real number to float, or raise a TypeError naming what was given instead."""
     if type(x) is float:
         return x
-    # An int is the common case after float; the check against the Real ABC costs 0.4 us.
+    # fast path; plain version: the isinstance test. An int skips the (slow) ABC check.
     if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         try:
             return float(x)
@@ -77,11 +63,10 @@ def _binary(op_name: str, qualname: str, reflected: bool = False
     OPS[op_name] to Values or numbers and records the node.
 
     Value's binary operators are these functions themselves, with no call in between: this is
-    the hottest code of the engine, every +, -, * and /, and a call in between cost 15% of
-    building a graph. With `reflected` the operands come the other way round, as Python calls
-    `__rmul__` for `2 * v`. The node is made as `_node` makes it, written out for the same
-    reason.
+    the hottest code of the engine, every +, -, * and /. With `reflected` the operands come the
+    other way round, as Python calls `__rmul__` for `2 * v`.
     """
+    # fast path; plain version: apply(op_name, x, y). One op, two operands, no tuple.
     op = OPS[op_name]
     forward = op.forward
 
@@ -103,6 +88,7 @@ def _binary(op_name: str, qualname: str, reflected: bool = False
             raise _failed(op, (x, y), exc) from None
         if not _isfinite(data) and _isfinite(a) and _isfinite(b):
             raise _overflowed(op, (x, y), data)
+        # inlined copy of _node
         node: Value = _new(Value)
         node.data = data
         node.grad = 0.0
@@ -134,16 +120,9 @@ class Value:
     name of the module that made it ("" outside any).
     """
 
-    # The parents are kept in two slots rather than in a tuple of their own, one object fewer
-    # per node: 56 bytes less, and less work for CPython's garbage collector, which visits
-    # every object. `parents` puts them back together:
-    #   a leaf          _first = None                      _second = None
-    #   one parent x    _first = x                         _second = None
-    #   two, a and b    _first = a                         _second = b
-    #   more            _first = the tuple of all of them  _second = MANY
-    # The layout follows the number of operands, not the op: `apply("sum", a, b)` has two.
-    # `_grad_sum` is scratch space for a backward pass in progress: the gradient summed so far
-    # (None outside a pass). Summing on the node is faster than in a dict keyed by node.
+    # The parents are kept in two slots, `_first` and `_second`, laid out as graph.Node says;
+    # `parents` puts them back together. The layout follows the number of operands, not the
+    # op: `apply("sum", a, b)` has two. `_grad_sum` is the backward pass's scratch space.
     __slots__ = ("data", "grad", "op", "label", "scope", "_first", "_second", "_grad_sum")
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
 
@@ -273,8 +252,6 @@ class Value:
         Leaf gradients accumulate across calls (as in PyTorch); interior gradients are
         recomputed by each call. Nothing is changed if the pass fails.
         """
-        from .graph import backward  # graph imports this module
-
         backward(self)
 
     def __repr__(self) -> str:
@@ -307,9 +284,9 @@ def as_value(x: Value | float, op_name: str = "") -> Value:
     return _constant(x, op_name)
 
 
-# The functions below make nodes with object.__new__ and set every slot themselves instead of
-# calling __init__: they run once per operation, and they have already checked what __init__
-# would. Each makes one class only, which keeps CPython's attribute caches for them warm.
+# fast path; plain version: Value(data). The functions below make nodes with object.__new__ and
+# set every slot themselves instead of calling __init__, whose checks they have already made.
+# Each makes one class only, which keeps CPython's attribute caches for them warm.
 _new = object.__new__
 
 
@@ -358,6 +335,7 @@ def _overflowed(op: Op, parents: tuple[Value, ...], data: float) -> OpError:
 
 def _apply1(op: Op, x: Value) -> Value:
     """An op applied to exactly one operand, a Value (the methods' fast path; `apply` too)."""
+    # fast path; plain version: apply(op.name, x).
     a = x.data
     try:
         data = op.forward(a)
@@ -384,8 +362,7 @@ def apply(op_name: str, *args: Value | float) -> Value:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
-    # as_value's test written out: it runs for every operand of every n-ary node (a dot of 16
-    # terms: 5.3 -> 4.4 us).
+    # inlined copy of as_value
     parents = tuple([arg if isinstance(arg, Value) else _constant(arg, op_name) for arg in args])
     inputs = operand_data(parents)
     try:
@@ -397,20 +374,6 @@ def apply(op_name: str, *args: Value | float) -> Value:
     if len(parents) == 2:  # the layout follows the operand count (see Value.__slots__)
         return _node(data, op_name, *parents)
     return _node(data, op_name, parents, MANY)
-
-
-def operand_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
-    """The parents' numbers, in order.
-
-    Unrolled for one and two operands: this runs for every node in both passes, and the
-    general `tuple(map(...))` costs three times as much.
-    """
-    if len(parents) == 2:
-        a, b = parents
-        return (a.data, b.data)
-    if len(parents) == 1:
-        return (parents[0].data,)
-    return tuple([p.data for p in parents])
 
 
 def sum_values(values: Iterable[Value | float]) -> Value:

@@ -32,7 +32,7 @@ def test_demo_prints_the_course_numbers(tmp_path: Path) -> None:
     assert "0.590378" in out and "-1.69383" in out  # y and dJ/dy of the course network
     assert "-0.409615" in out and "-3.42058e-06" in out  # dJ/dV1 and dJ/dW11
     assert "df/dx = 4, df/dy = 2, df/dz = 0" in out
-    assert "d o/d x1   += d o/d x1w1 * d x1w1/d x1 = 0.5 * -3 = -1.5" in out
+    assert "do/dx1             += do/dx1w1           * dx1w1/dx1 = 0.5 * -3 = -1.5" in out
     assert out.count(" yes") == 2 and result.stderr == ""
     assert "epoch 40: loss" in out and "accuracy 100%" in out  # micrograd's demo, trained
     assert list(tmp_path.iterdir()) == []  # --no-drawings draws nothing

@@ -8,7 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from .. import __version__, explain, grad
+from ..checking import EXERCISES, ExpressionError, WorksheetError, check_worksheet, worksheet
+from ..checking.parse import parse_program
+from ..ops import OpError
+from . import demo
 
 
 class UsageError(Exception):
@@ -34,10 +38,6 @@ def _point(text: str) -> dict[str, float]:
 
 
 def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
-    from .check import explain
-    from .graph import grad
-    from .parse import parse_program
-
     program = parse_program(expression, _point(at))
     out = program.output
     if not out.label:
@@ -57,8 +57,6 @@ def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
 
 def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
           rankdir: str, verbose: bool) -> int:
-    from .parse import parse_program
-
     try:
         import viz
     except ImportError as exc:  # viz needs the graphviz package: the `viz` extra
@@ -73,16 +71,12 @@ def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
 
 
 def _check(path: str, show_answers: bool) -> int:
-    from .exercises import check_worksheet
-
     report = check_worksheet(path)
     print(report.table(reveal=show_answers))
     return 0 if report else 1
 
 
 def _exercises(action: str | None, target: str | None, show_answers: bool) -> int:
-    from .exercises import EXERCISES, worksheet
-
     if action is None:
         width = max(len(name) for name in EXERCISES)
         for name, exercise in EXERCISES.items():
@@ -100,8 +94,7 @@ def _exercises(action: str | None, target: str | None, show_answers: bool) -> in
     return _check(target, show_answers)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-core",
         description="A scalar autodiff engine for learning how neural networks compute "
@@ -145,27 +138,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     exercises_parser.add_argument("target", nargs="?", metavar="NAME|FILE")
     exercises_parser.add_argument("--show-answers", action="store_true",
                                   help="with check: show the true value of each wrong answer")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int | None:
+    """Run the command `args` names; None when no command was given."""
+    if args.command == "demo":
+        demo.run(output_dir=None if args.no_drawings else Path(args.out))
+        return 0
+    if args.command == "grad":
+        return _grad(args.expression, args.at, args.explain)
+    if args.command == "draw":
+        return _draw(args.expression, args.at, args.output, args.view, args.edge_labels,
+                     args.rankdir, args.verbose)
+    if args.command == "check":
+        return _check(args.worksheet, args.show_answers)
+    if args.command == "exercises":
+        return _exercises(args.action, args.target, args.show_answers)
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
     args = parser.parse_args(argv)
-
-    from .exercises import WorksheetError
-    from .ops import OpError
-    from .parse import ExpressionError
-
     try:
-        if args.command == "demo":
-            from . import demo
-
-            demo.run(output_dir=None if args.no_drawings else Path(args.out))
-            return 0
-        if args.command == "grad":
-            return _grad(args.expression, args.at, args.explain)
-        if args.command == "draw":
-            return _draw(args.expression, args.at, args.output, args.view, args.edge_labels,
-                         args.rankdir, args.verbose)
-        if args.command == "check":
-            return _check(args.worksheet, args.show_answers)
-        if args.command == "exercises":
-            return _exercises(args.action, args.target, args.show_answers)
+        status = _run(args)
     except OSError as exc:  # a file that cannot be read or written
         where = f" {exc.filename}" if exc.filename else ""
         print(f"autograd-core: error:{where}: {exc.strerror or exc}", file=sys.stderr)
@@ -174,8 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ArithmeticError, RuntimeError) as exc:  # RuntimeError: no Graphviz renderer
         print(f"autograd-core: error: {exc}", file=sys.stderr)
         return 2
-    parser.print_help(sys.stderr)
-    return 2
+    if status is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return status
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 import autograd_core as ag
 from autograd_core import OPS, OpError, Trace, TraceError, Value, trace
 
-from .programs import OURS, Instruction, build, programs
-from .test_ops import SPECS
+from ..programs import OURS, Instruction, build, programs
+from ..test_ops import SPECS
 
 
 def assert_same(mine: Any, reference: Any, what: str = "") -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .check import CheckReport, check
-from .parse import parse_program
+from .parse import Program, parse_program
 
 __all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
            "WorksheetError"]
@@ -29,6 +29,10 @@ class Exercise:
     at: dict[str, float]
     questions: tuple[str, ...]  # "y" (a forward value) or "dJ/dw" (a derivative)
     notes: str = ""
+
+    def build(self) -> Program:
+        """The exercise's graph at its point: labelled Values, no backward pass run yet."""
+        return parse_program(self.program, self.at)
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -68,7 +72,7 @@ EXERCISES: dict[str, Exercise] = {
         dict(w=0.8, x=1.5, b=-0.4, t=1.0), ("y", "L", "dL/dy", "dL/dz", "dL/dw", "dL/db")),
     "neuron": Exercise(
         "micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b)",
-        "n = x1*w1 + x2*w2 + b\no = tanh(n)",
+        "x1w1 = x1*w1\nx2w2 = x2*w2\nn = x1w1 + x2w2 + b\no = tanh(n)",
         dict(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432),
         ("n", "o", "do/dn", "do/dw1", "do/dw2", "do/dx1", "do/db")),
 }
@@ -135,5 +139,4 @@ def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, A
 def check_worksheet(path: str | Path) -> CheckReport:
     """Check the answers of a worksheet file (blank answers count as wrong)."""
     program, at, answers = read_worksheet(path)
-    parsed = parse_program(program, at)
-    return check(parsed, answers)
+    return check(parse_program(program, at), answers)

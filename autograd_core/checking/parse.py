@@ -27,8 +27,8 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .ops import OpError
-from .value import Constant, Value, as_value, no_grad
+from ..ops import OpError
+from ..value import Constant, Value, as_value, no_grad
 
 __all__ = ["parse", "parse_program", "Program", "ExpressionError", "FUNCTIONS", "LIMITS"]
 
@@ -225,35 +225,8 @@ def parse(text: str, /, output: str | None = None, **values: float) -> Program:
 
 def parse_program(text: str, values: Mapping[str, float], output: str | None = None) -> Program:
     """`parse` with the input values as a mapping: any name can be an input."""
-    if not isinstance(text, str):
-        raise TypeError(f"parse needs the program as a str, got {type(text).__name__}")
-    if len(text) > LIMITS["characters"]:
-        raise ExpressionError(f"the program is {len(text)} characters long; the limit is "
-                              f"{LIMITS['characters']}")
-    if len(text.splitlines()) > LIMITS["lines"]:
-        raise ExpressionError(f"the program has more than {LIMITS['lines']} lines")
-    if _bracket_depth(text) > LIMITS["brackets"]:
-        raise ExpressionError(f"brackets are nested more than {LIMITS['brackets']} deep")
-    try:
-        with warnings.catch_warnings():  # e.g. "invalid escape sequence": refused below anyway
-            warnings.simplefilter("ignore", SyntaxWarning)
-            tree = ast.parse(text, mode="exec")
-    except SyntaxError as exc:
-        line = (text.splitlines() or [""])[(exc.lineno or 1) - 1] if exc.lineno else ""
-        column = len(line[: max((exc.offset or 1) - 1, 0)].encode())  # characters -> bytes
-        raise ExpressionError(f"not a valid expression: {exc.msg}", text, exc.lineno or 0,
-                              column) from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError("the program is nested too deeply to parse") from None
-    except ValueError as exc:  # e.g. a NUL character
-        raise ExpressionError(f"the program could not be parsed: {exc}") from None
-
-    names: dict[str, Value] = {}
-    for name, number in values.items():
-        if name in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is a function; it cannot be an input")
-        leaf = Value(number, label=name)
-        names[name] = leaf
+    tree = _syntax_tree(text)
+    names = _inputs(values)
     assigned_at: dict[str, int] = {}
     last: Value | None = None
     budget = [LIMITS["nodes"]]
@@ -266,22 +239,8 @@ def parse_program(text: str, values: Mapping[str, float], output: str | None = N
         if isinstance(statement, ast.Expr):
             last = _evaluate(statement.value, names, text, budget)
             continue
-        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)):
-            raise ExpressionError("each line must be an expression or `name = expression`",
-                                  text, statement.lineno, statement.col_offset)
-        name = statement.targets[0].id
-        if name in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is a function and cannot be assigned", text,
-                                  statement.lineno, statement.col_offset)
-        if name in values:
-            raise ExpressionError(f"{name!r} is an input; give intermediate results new names",
-                                  text, statement.lineno, statement.col_offset)
-        if name in assigned_at:
-            raise ExpressionError(f"{name!r} is already assigned on line {assigned_at[name]}; "
-                                  "each name may be assigned once", text, statement.lineno,
-                                  statement.col_offset)
-        value = _evaluate(statement.value, names, text, budget)
+        name, expression = _assignment(statement, values, assigned_at, text)
+        value = _evaluate(expression, names, text, budget)
         if value.label or value in names.values():  # `b = a`: a new name for the same value
             value = value * 1
         value.label = name
@@ -296,3 +255,57 @@ def parse_program(text: str, values: Mapping[str, float], output: str | None = N
     if last is None:
         raise ExpressionError("the program is empty")
     return Program(last, names, tuple(values), text)
+
+
+def _syntax_tree(text: str) -> ast.Module:
+    """The program's syntax tree, after the limits that are checked before parsing."""
+    if not isinstance(text, str):
+        raise TypeError(f"parse needs the program as a str, got {type(text).__name__}")
+    if len(text) > LIMITS["characters"]:
+        raise ExpressionError(f"the program is {len(text)} characters long; the limit is "
+                              f"{LIMITS['characters']}")
+    if len(text.splitlines()) > LIMITS["lines"]:
+        raise ExpressionError(f"the program has more than {LIMITS['lines']} lines")
+    if _bracket_depth(text) > LIMITS["brackets"]:
+        raise ExpressionError(f"brackets are nested more than {LIMITS['brackets']} deep")
+    try:
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence": refused below anyway
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text, mode="exec")
+    except SyntaxError as exc:
+        line = (text.splitlines() or [""])[(exc.lineno or 1) - 1] if exc.lineno else ""
+        column = len(line[: max((exc.offset or 1) - 1, 0)].encode())  # characters -> bytes
+        raise ExpressionError(f"not a valid expression: {exc.msg}", text, exc.lineno or 0,
+                              column) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the program is nested too deeply to parse") from None
+    except ValueError as exc:  # e.g. a NUL character
+        raise ExpressionError(f"the program could not be parsed: {exc}") from None
+
+
+def _inputs(values: Mapping[str, float]) -> dict[str, Value]:
+    """A labelled leaf for each input."""
+    for name in values:
+        if name in FUNCTIONS:
+            raise ExpressionError(f"{name!r} is a function; it cannot be an input")
+    return {name: Value(number, label=name) for name, number in values.items()}
+
+
+def _assignment(statement: ast.stmt, values: Mapping[str, float],
+                assigned_at: Mapping[str, int], text: str) -> tuple[str, ast.expr]:
+    """The name and expression of a `name = expression` line, or an error saying what is wrong."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)):
+        raise ExpressionError("each line must be an expression or `name = expression`",
+                              text, statement.lineno, statement.col_offset)
+    name = statement.targets[0].id
+    where = (text, statement.lineno, statement.col_offset)
+    if name in FUNCTIONS:
+        raise ExpressionError(f"{name!r} is a function and cannot be assigned", *where)
+    if name in values:
+        raise ExpressionError(f"{name!r} is an input; give intermediate results new names",
+                              *where)
+    if name in assigned_at:
+        raise ExpressionError(f"{name!r} is already assigned on line {assigned_at[name]}; "
+                              "each name may be assigned once", *where)
+    return name, statement.value

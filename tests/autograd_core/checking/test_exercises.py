@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from autograd_core import grad
-from autograd_core.exercises import (
+from autograd_core.checking.exercises import (
     EXERCISES,
     WorksheetError,
     check_worksheet,
     read_worksheet,
     worksheet,
 )
-from autograd_core.parse import parse_program
+from autograd_core.checking.parse import parse_program
 
 
 def true_answers(name: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograd_core import Value, check, explain, parse
-from autograd_core.check import written_tolerance
+from autograd_core.checking.check import written_tolerance
 
 from .test_parse import NETWORK, NETWORK_AT
 

@@ -11,15 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import ExpressionError, Program, parse
-from autograd_core.parse import FUNCTIONS, LIMITS
+from autograd_core.checking import EXERCISES
+from autograd_core.checking.parse import FUNCTIONS, LIMITS
 
-NETWORK = """h1 = sigmoid(W11*x1 + W21*x2)
-h2 = sigmoid(W12*x1 + W22*x2)
-h3 = sigmoid(W13*x1 + W23*x2)
-y = sigmoid(V1*h1 + V2*h2 + V3*h3)
-J = -log(y)"""
-NETWORK_AT = dict(x1=5, x2=3, W11=1, W12=-1, W13=3, W21=2, W22=2, W23=-1, V1=0.1, V2=0.5,
-                  V3=-0.1)
+# The course's two-layer network, from the exercise bank (the demo draws the same one).
+NETWORK = EXERCISES["two-layer-network"].program
+NETWORK_AT = EXERCISES["two-layer-network"].at
 
 
 def test_the_course_network_gives_the_course_numbers() -> None:

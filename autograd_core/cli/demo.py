@@ -8,36 +8,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .gradcheck import gradcheck
-from .graph import backward_steps, topological_order
-from .value import Value
+from .. import Value, backward_steps, gradcheck, topological_order
+from ..checking import EXERCISES
+from ..checking.check import differential
 
 Print = Callable[[str], None]
 
 
-def _name(node: Value) -> str:
-    return node.label or (f"{node.data:g}" if node.is_constant else node.op)
-
-
-def _labelled(node: Value, label: str) -> Value:
-    node.label = label
-    return node
-
-
-def two_layer_network() -> tuple[Value, dict[str, Value]]:
-    """The course's hand-worked network: h = sigmoid(W^T x), y = sigmoid(V^T h), J = -log(y).
-
-    x = (5, 3), W = [[1, -1, 3], [2, 2, -1]], V = (0.1, 0.5, -0.1), target 1.
-    """
-    x = [Value(5.0, label="x1"), Value(3.0, label="x2")]
-    w = [[Value(1.0, label="W11"), Value(-1.0, label="W12"), Value(3.0, label="W13")],
-         [Value(2.0, label="W21"), Value(2.0, label="W22"), Value(-1.0, label="W23")]]
-    v = [Value(0.1, label="V1"), Value(0.5, label="V2"), Value(-0.1, label="V3")]
-    h = [_labelled((w[0][j] * x[0] + w[1][j] * x[1]).sigmoid(), f"h{j + 1}") for j in range(3)]
-    y = _labelled((v[0] * h[0] + v[1] * h[1] + v[2] * h[2]).sigmoid(), "y")
-    loss = _labelled(-y.log(), "J")
-    named = {n.label: n for n in topological_order(loss) if n.label}
-    return loss, named
 
 
 def run(out: Print = print, output_dir: Path | None = None) -> None:
@@ -47,7 +24,8 @@ def run(out: Print = print, output_dir: Path | None = None) -> None:
     out("autograd-core demo: every number below was computed by the engine's backward pass.\n")
 
     out("1. The course's two-layer sigmoid network, x = (5, 3), target 1, J = -log(y)")
-    loss, named = two_layer_network()
+    network = EXERCISES["two-layer-network"].build()  # h = sigmoid(W^T x), y = sigmoid(V^T h)
+    loss, named = network.output, network.values
     loss.backward()
     out(f"   {'node':<5} {'value':>12} {'dJ/dnode':>14}   the course's hand-rounded value")
     course = {"y": "y = 0.590378", "J": "J = 0.52699", "V1": "-0.41", "V2": "-0.30",
@@ -65,18 +43,13 @@ def run(out: Print = print, output_dir: Path | None = None) -> None:
         "(by hand: 4, 2, 0)")
 
     out("\n3. Backprop one node at a time through o = tanh(x1*w1 + x2*w2 + b)")
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1, x2w2 = _labelled(x1 * w1, "x1w1"), _labelled(x2 * w2, "x2w2")
-    n = _labelled(_labelled(x1w1 + x2w2, "s") + b, "n")
-    o = _labelled(n.tanh(), "o")
+    o = EXERCISES["neuron"].build().output
     o.backward()
     for step in backward_steps(o):
         for edge in step.edges:
-            out(f"   d o/d {_name(edge.parent):<4} += d o/d {_name(step.node):<4} * "
-                f"d {_name(step.node)}/d {_name(edge.parent)} = {step.grad:.4g} * "
-                f"{edge.local_grad:.4g} = {edge.contribution:.4g}")
+            d_node, d_parent = differential(step.node), differential(edge.parent)
+            out(f"   do/{d_parent:<15} += do/{d_node:<15} * {d_node}/{d_parent} = "
+                f"{step.grad:.4g} * {edge.local_grad:.4g} = {edge.contribution:.4g}")
 
     out("\n4. Backward against central differences, f(a, b) = a * b + tanh(a)")
     out("   " + str(gradcheck(lambda a, b: a * b + a.tanh(), [Value(0.5, label="a"),

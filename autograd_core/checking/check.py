@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .graph import grad, local_grads, topological_order
-from .ops import OPS
+from ..functional import grad, local_grads
+from ..graph import topological_order
+from ..ops import OPS
+from ..value import Value
 from .parse import Program, parse_program
-from .value import Value
 
-__all__ = ["check", "explain", "CheckReport", "AnswerRow", "Explanation", "written_tolerance"]
+__all__ = ["check", "explain", "CheckReport", "AnswerRow", "Explanation", "written_tolerance",
+           "node_name", "differential"]
 
 MAX_PATHS = 64
 _DERIVATIVE = re.compile(r"^\s*[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)\s*$")
@@ -35,14 +37,14 @@ _DERIVATIVE = re.compile(r"^\s*[d∂]\s*(\w+)\s*/\s*[d∂]\s*(\w+)\s*$")
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
 
 
-def _name(node: Value, depth: int = 4) -> str:
+def node_name(node: Value, depth: int = 4) -> str:
     """A node's label, or a short formula for it (`x*y`, `V1*h1 + V2*h2`, `sigmoid(...)`)."""
     return _formula(node, depth)[0]
 
 
-def _d(node: Value) -> str:
+def differential(node: Value) -> str:
     """How a node appears in dX/dY notation: `dy`, `d(w*x)`."""
-    name = _name(node)
+    name = node_name(node)
     return f"d{name}" if name.isidentifier() or _is_number(name) else f"d({name})"
 
 
@@ -126,7 +128,7 @@ class Path:
 
     def text(self) -> str:
         """`w -> h -> J`."""
-        return " -> ".join(_name(n) for n in self.nodes)
+        return " -> ".join(node_name(n) for n in self.nodes)
 
 
 def _paths(out: Value, wrt: Value, every_node: bool = False) -> tuple[list[Path], int]:
@@ -173,11 +175,11 @@ class Explanation:
     value: float
 
     def _factor_names(self, path: Path) -> list[str]:
-        return [f"{_d(b)}/{_d(a)}" for a, b in zip(path.nodes, path.nodes[1:])]
+        return [f"{differential(b)}/{differential(a)}" for a, b in zip(path.nodes, path.nodes[1:])]
 
     def __str__(self) -> str:
-        out, wrt = _name(self.output), _name(self.wrt)
-        ratio = f"{_d(self.output)}/{_d(self.wrt)}"
+        out, wrt = node_name(self.output), node_name(self.wrt)
+        ratio = f"{differential(self.output)}/{differential(self.wrt)}"
         count = f"{self.total_paths} path" + ("s" if self.total_paths != 1 else "")
         lines = [f"{ratio}: the chain rule along {count} from {wrt} to {out}"]
         for path in self.paths:
@@ -199,11 +201,11 @@ class Explanation:
         def frac(b: str, a: str) -> str:
             return rf"\frac{{\partial\,\mathrm{{{b}}}}}{{\partial\,\mathrm{{{a}}}}}"
 
-        out, wrt = _name(self.output), _name(self.wrt)
+        out, wrt = node_name(self.output), node_name(self.wrt)
         terms = []
         for path in self.paths:
             pairs = list(zip(path.nodes, path.nodes[1:]))
-            symbols = " ".join(frac(_name(b), _name(a)) for a, b in reversed(pairs))
+            symbols = " ".join(frac(node_name(b), node_name(a)) for a, b in reversed(pairs))
             numbers = r" \cdot ".join(f"{f:.4g}" for f in reversed(path.factors))
             terms.append(f"- path `{path.text()}`: ${symbols} = {numbers} = {path.value:.4g}$")
         return "\n".join([f"${frac(out, wrt)} = {self.value:.6g}$, the sum over "
@@ -331,13 +333,15 @@ def _hint(given: float, expected: float, tolerance: float, out: Value, wrt: Valu
     first between named nodes (as worked by hand), then through every node."""
     tol = max(tolerance, 1e-6 * abs(expected))
     if given == 0:
-        return f"it is not 0: some path carries a gradient ({_name(wrt)} reaches {_name(out)})"
+        return (f"it is not 0: some path carries a gradient ({node_name(wrt)} reaches "
+                f"{node_name(out)})")
     if _close(given, -expected, tol):
         return "the sign is flipped"
     for every_node in (False, True):
         paths, total = _paths(out, wrt, every_node)
         if total > len(paths):
-            return f"check the chain rule: {_name(wrt)} reaches {_name(out)} along {total} paths"
+            return (f"check the chain rule: {node_name(wrt)} reaches {node_name(out)} along "
+                    f"{total} paths")
         hint = _path_hint(given, tol, paths, out, wrt) or _factor_hint(given, tol, paths)
         if hint:
             return hint
@@ -353,12 +357,12 @@ def _path_hint(given: float, tol: float, paths: list[Path], out: Value, wrt: Val
         if _close(given, sum(p.value for p in chosen), tol):
             left_out = [p for i, p in enumerate(paths) if not mask >> i & 1]
             if len({p.text() for p in paths}) == 1:  # x * x: one path per use of x
-                return (f"{_name(wrt)} is used {len(paths)} times on the way to {_name(out)} "
-                        f"({paths[0].text()}); each use sends its own contribution, and they "
-                        "add up")
+                return (f"{node_name(wrt)} is used {len(paths)} times on the way to "
+                        f"{node_name(out)} ({paths[0].text()}); each use sends its own "
+                        "contribution, and they add up")
             counted = "the path " if len(chosen) == 1 else "only the paths "
-            return (f"{counted}{_list_paths(chosen)} counted; {_name(wrt)} also reaches "
-                    f"{_name(out)} along {_list_paths(left_out)}: add every path")
+            return (f"{counted}{_list_paths(chosen)} counted; {node_name(wrt)} also reaches "
+                    f"{node_name(out)} along {_list_paths(left_out)}: add every path")
     return ""
 
 
@@ -376,13 +380,13 @@ def _factor_hint(given: float, tol: float, paths: list[Path]) -> str:
     for i, path in enumerate(paths):
         rest = sum(values) - values[i]
         for (a, b), f in zip(zip(path.nodes, path.nodes[1:]), path.factors):
-            factor = f"{_d(b)}/{_d(a)} = {f:.4g}"
+            factor = f"{differential(b)}/{differential(a)} = {f:.4g}"
             if f != 0 and _close(given, path.value / f + rest, tol):
                 return f"the factor {factor} is missing"
             if _close(given, path.value * f + rest, tol):
                 return f"the factor {factor} is counted twice"
             if f != 0 and _close(given, path.value / f * b.data + rest, tol):
-                return (f"the forward value of {_name(b)} ({b.data:.4g}) was used where its "
+                return (f"the forward value of {node_name(b)} ({b.data:.4g}) was used where its "
                         f"derivative {factor} belongs")
     return ""
 
