@@ -31,8 +31,9 @@ from .layers import (
     single,
     takes_batches,
 )
+from .losses import MeanLoss
 from .module import FORMAT_VERSION, Module
-from .training import EarlyStopping, History, MeanLoss, StopTraining, accuracy, fit, predict
+from .training import EarlyStopping, History, StopTraining, accuracy, fit, predict
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",

@@ -26,6 +26,14 @@ from importlib import resources
 from numbers import Real
 from typing import Any
 
+from .checks import (
+    check_features,
+    check_flag,
+    check_int,
+    check_pair,
+    check_real,
+    is_sequence,
+)
 from .init import make_rng
 
 __all__ = ["xor", "moons", "circles", "spirals", "blobs", "iris", "digits",
@@ -40,75 +48,14 @@ IRIS_FEATURES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)",
 IRIS_CLASSES = ("setosa", "versicolor", "virginica")
 
 
-# --- checking arguments ---------------------------------------------------------------------
-
-
-def _check_int(who: str, name: str, n: object, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{who}: {name} must be an int, got {type(n).__name__}: {n!r:.40}")
-    if n < minimum:
-        raise ValueError(f"{who}: {name} must be at least {minimum}, got {n}")
-    return n
-
-
-def _check_real(who: str, name: str, x: object, low: float = 0.0,
-                high: float = math.inf) -> float:
-    """`x` as a finite float in [low, high], else an error naming the argument."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{who}: {name} must be a number, got {type(x).__name__}: {x!r:.40}")
-    value = float(x)
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{who}: {name} must be a finite number in [{low}, {high}], got {x}")
-    return value
-
-
-def _is_sequence(x: object) -> bool:
-    # A numpy array is welcome wherever a list is; a string is never a list of samples.
-    return not isinstance(x, (str, bytes)) and (isinstance(x, Sequence) or hasattr(x, "__array__"))
-
-
-def _check_pair(who: str, X: object, y: object) -> int:
-    """Check that X and y are sequences of the same, non-zero length; return that length."""
-    for name, data in (("X", X), ("y", y)):
-        if not _is_sequence(data):
-            raise TypeError(f"{who}: {name} must be a list, got {type(data).__name__}")
-    n_samples, n_labels = len(X), len(y)  # type: ignore[arg-type]
-    if n_samples != n_labels:
-        raise ValueError(f"{who}: X has {n_samples} samples but y has {n_labels} labels")
-    if n_samples == 0:
-        raise ValueError(f"{who}: the data set is empty")
-    return n_samples
-
-
-def _check_features(who: str, X: Sequence[Any]) -> int:
-    """Check that every sample is a list of numbers of the same length; return that length."""
-    n_features = -1
-    for index, sample in enumerate(X):
-        if not _is_sequence(sample):
-            raise TypeError(f"{who}: sample {index} must be a list of numbers, got "
-                            f"{type(sample).__name__}: {sample!r:.40}")
-        if n_features < 0:
-            n_features = len(sample)
-            if n_features == 0:
-                raise ValueError(f"{who}: sample 0 has no features")
-        elif len(sample) != n_features:
-            raise ValueError(f"{who}: sample {index} has {len(sample)} features, but sample 0 "
-                             f"has {n_features}")
-        for feature in sample:
-            if isinstance(feature, bool) or not isinstance(feature, Real):
-                raise TypeError(f"{who}: sample {index} holds a {type(feature).__name__} "
-                                f"({feature!r:.40}); features must be numbers")
-            if not math.isfinite(feature):
-                raise ValueError(f"{who}: sample {index} holds {feature}; features must be "
-                                 "finite")
-    return n_features
+# --- labels, sizes and noise, shared by the generators --------------------------------------
 
 
 def _relabel(who: str, y: list[int], labels: Sequence[int] | None, n_classes: int) -> list[int]:
     """y with class k renamed labels[k] (labels=None keeps 0, 1, ...)."""
     if labels is None:
         return y
-    if not _is_sequence(labels) or len(labels) != n_classes:
+    if not is_sequence(labels) or len(labels) != n_classes:
         raise ValueError(f"{who}: labels must be a list of {n_classes} ints, one per class, such "
                          f"as {tuple(range(n_classes))}, got {labels!r:.60}")
     for label in labels:
@@ -149,8 +96,8 @@ def xor(n: int = 4, noise: float = 0.0, seed: Seed = None,
     >>> xor(labels=(-1, 1))[1]     # -1/+1 labels for a tanh output or the hinge loss
     [-1, 1, 1, -1]
     """
-    _check_int("xor", "n", n, 4)
-    noise = _check_real("xor", "noise", noise)
+    check_int("xor: n", n, 4)
+    noise = check_real("xor: noise", noise)
     rng = make_rng(seed)
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     X = [[c + rng.gauss(0.0, noise) if noise else c for c in corners[i % 4]] for i in range(n)]
@@ -171,8 +118,8 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = None,
     >>> sorted(y)
     [-1, -1, -1, 1, 1, 1]
     """
-    _check_int("moons", "n", n, 2)
-    noise = _check_real("moons", "noise", noise)
+    check_int("moons: n", n, 2)
+    noise = check_real("moons: noise", noise)
     rng = make_rng(seed)
     n_upper = n // 2
     n_lower = n - n_upper
@@ -195,11 +142,9 @@ def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed =
     >>> sorted(round(math.hypot(*x), 6) for x in X)
     [0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0]
     """
-    _check_int("circles", "n", n, 2)
-    noise = _check_real("circles", "noise", noise)
-    factor = _check_real("circles", "factor", factor, 0.0, 1.0)
-    if factor in (0.0, 1.0):
-        raise ValueError(f"circles: factor must be strictly between 0 and 1, got {factor}")
+    check_int("circles: n", n, 2)
+    noise = check_real("circles: noise", noise)
+    factor = check_real("circles: factor", factor, 0, 1, low_open=True, high_open=True)
     rng = make_rng(seed)
     n_outer = n // 2
     n_inner = n - n_outer
@@ -225,10 +170,10 @@ def spirals(n: int = 100, classes: int = 2, noise: float = 0.05, turns: float = 
     >>> [y.count(k) for k in range(3)]
     [30, 30, 30]
     """
-    _check_int("spirals", "classes", classes, 2)
-    _check_int("spirals", "n", n, classes)
-    noise = _check_real("spirals", "noise", noise)
-    turns = _check_real("spirals", "turns", turns, 0.0, 100.0)
+    check_int("spirals: classes", classes, 2)
+    check_int("spirals: n", n, classes)
+    noise = check_real("spirals: noise", noise)
+    turns = check_real("spirals: turns", turns, 0, 100)
     rng = make_rng(seed)
     points: list[tuple[float, ...]] = []
     y: list[int] = []
@@ -261,25 +206,25 @@ def blobs(n: int = 100, centers: int | Sequence[Sequence[float]] = 3, std: float
     if isinstance(centers, bool):
         raise TypeError(wrong)
     if isinstance(centers, int):
-        _check_int("blobs", "centers", centers, 1)
-        dims = 2 if n_features is None else _check_int("blobs", "n_features", n_features, 1)
-        if not (_is_sequence(box) and len(box) == 2):
+        check_int("blobs: centers", centers)
+        dims = 2 if n_features is None else check_int("blobs: n_features", n_features)
+        if not (is_sequence(box) and len(box) == 2):
             raise TypeError(f"blobs: box must be a pair (low, high), got {box!r:.40}")
-        low = _check_real("blobs", "box[0]", box[0], -math.inf)
-        high = _check_real("blobs", "box[1]", box[1], -math.inf)
+        low = check_real("blobs: box[0]", box[0], -math.inf)
+        high = check_real("blobs: box[1]", box[1], -math.inf)
         if low >= high:
             raise ValueError(f"blobs: box must be (low, high) with low < high, got {box!r}")
         points = [[rng.uniform(low, high) for _ in range(dims)] for _ in range(centers)]
-    elif _is_sequence(centers) and len(centers) > 0:
-        dims = _check_features("blobs: centers", centers)
+    elif is_sequence(centers) and len(centers) > 0:
+        dims = check_features("blobs: centers", centers)
         if n_features is not None and n_features != dims:
             raise ValueError(f"blobs: n_features={n_features}, but the centers have {dims} "
                              "coordinates")
         points = [[float(c) for c in center] for center in centers]
     else:
         raise TypeError(wrong)
-    _check_int("blobs", "n", n, len(points))
-    std = _check_real("blobs", "std", std)
+    check_int("blobs: n", n, len(points))
+    std = check_real("blobs: std", std)
     samples: list[tuple[float, ...]] = []
     y: list[int] = []
     for k, count in enumerate(_split_evenly(n, len(points))):
@@ -363,7 +308,7 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float = 0.3,
     >>> len(X_train), len(X_test), [y_test.count(k) for k in range(3)]
     (105, 45, [15, 15, 15])
     """
-    n = _check_pair("train_test_split", X, y)
+    n = check_pair("train_test_split", X, y)
     if isinstance(test_size, bool) or not isinstance(test_size, Real):
         raise TypeError(f"train_test_split: test_size must be a fraction such as 0.3, got "
                         f"{type(test_size).__name__}: {test_size!r:.40}")
@@ -374,8 +319,7 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float = 0.3,
     if n_test >= n:
         raise ValueError(f"train_test_split: test_size={test_size} of {n} samples leaves none "
                          "to train on")
-    if not isinstance(stratify, bool):
-        raise TypeError(f"train_test_split: stratify must be True or False, got {stratify!r}")
+    check_flag("train_test_split: stratify", stratify)
     rng = make_rng(seed)
     if stratify:
         test = _stratified_test_indices(y, n_test, rng)
@@ -431,10 +375,9 @@ def batches(X: Sequence[Any], y: Sequence[Any], batch_size: int, shuffle: bool =
     ...                                    shuffle=False)]
     [[0, 1], [2, 3], [4]]
     """
-    n = _check_pair("batches", X, y)
-    _check_int("batches", "batch_size", batch_size, 1)
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"batches: shuffle must be True or False, got {shuffle!r:.40}")
+    n = check_pair("batches", X, y)
+    check_int("batches: batch_size", batch_size)
+    check_flag("batches: shuffle", shuffle)
     order = list(range(n))
     if shuffle:
         make_rng(seed).shuffle(order)
@@ -456,7 +399,7 @@ def one_hot(labels: Sequence[int], n_classes: int | None = None) -> list[list[fl
     >>> one_hot([0, 2, 1])
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
-    if not _is_sequence(labels):
+    if not is_sequence(labels):
         raise TypeError(f"one_hot: labels must be a list of class indices, got "
                         f"{type(labels).__name__}")
     for index, label in enumerate(labels):
@@ -469,7 +412,7 @@ def one_hot(labels: Sequence[int], n_classes: int | None = None) -> list[list[fl
         if len(labels) == 0:
             raise ValueError("one_hot: no labels, so n_classes cannot be inferred; pass it")
         n_classes = max(labels) + 1
-    _check_int("one_hot", "n_classes", n_classes, 1)
+    check_int("one_hot: n_classes", n_classes)
     for index, label in enumerate(labels):
         if label >= n_classes:
             raise ValueError(f"one_hot: label {index} is {label}, out of range for {n_classes} "
@@ -495,11 +438,11 @@ def standardize(X: Sequence[Sequence[float]], mean: Sequence[float] | None = Non
     >>> standardize([[5.0, 10.0]], mean, std)[0]
     [[3.0, 0.0]]
     """
-    if not _is_sequence(X):
+    if not is_sequence(X):
         raise TypeError(f"standardize: X must be a list of samples, got {type(X).__name__}")
     if len(X) == 0:
         raise ValueError("standardize: X is empty")
-    n_features = _check_features("standardize", X)
+    n_features = check_features("standardize", X)
     if (mean is None) != (std is None):
         raise ValueError("standardize: pass both mean and std (those returned for the "
                          "training data), or neither to compute them from X")
@@ -511,12 +454,12 @@ def standardize(X: Sequence[Sequence[float]], mean: Sequence[float] | None = Non
         std = [s if s > 0 else 1.0 for s in std]
     else:
         for name, values in (("mean", mean), ("std", std)):
-            if not _is_sequence(values) or len(values) != n_features:
+            if not is_sequence(values) or len(values) != n_features:
                 raise ValueError(f"standardize: {name} must be a list of {n_features} numbers "
                                  f"(one per feature), got {values!r:.60}")
-        mean = [_check_real("standardize", f"mean[{j}]", m, -math.inf)
+        mean = [check_real(f"standardize: mean[{j}]", m, -math.inf)
                 for j, m in enumerate(mean)]
-        std = [_check_real("standardize", f"std[{j}]", s) for j, s in enumerate(std)]
+        std = [check_real(f"standardize: std[{j}]", s) for j, s in enumerate(std)]
         if 0.0 in std:
             raise ValueError(f"standardize: std[{std.index(0.0)}] is 0; a standard deviation "
                              "must be positive")

@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 import operator
 import random
-from collections.abc import Callable, Mapping, Sequence
-from numbers import Real
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd_core as ag
 from autograd_core import Value
 
+from .checks import check_choice, check_flag, check_int, check_real, is_sequence
 from .init import INITS, make_rng
 from .module import Module
 
@@ -39,51 +39,8 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
-def _check_choice(what: str, name: object, choices: Mapping[str, object]) -> str:
-    if not isinstance(name, str) or name not in choices:
-        raise ValueError(f"unknown {what} {name!r}; choose one of: {', '.join(choices)}")
-    return name
-
-
-def _check_count(what: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}: {n!r:.40}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
-
-
-def _check_flag(what: str, flag: object) -> bool:
-    if not isinstance(flag, bool):
-        raise TypeError(f"{what} must be True or False, got {type(flag).__name__}: {flag!r:.40}")
-    return flag
-
-
-def _check_fraction(what: str, x: object, high: float = 1.0) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r:.40}")
-    value = float(x)
-    if not 0 <= value <= high:  # also refuses NaN
-        raise ValueError(f"{what} must be between 0 and {high:g}, got {x}")
-    return value
-
-
-def _check_positive(what: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r:.40}")
-    value = float(x)
-    if not 0 < value < math.inf:
-        raise ValueError(f"{what} must be a finite number above 0, got {x}")
-    return value
-
-
-def _is_sample(x: object) -> bool:
-    # A 1-d numpy array is a fine sample too: its numbers become Constants like floats do.
-    return not isinstance(x, (str, bytes)) and (isinstance(x, Sequence) or hasattr(x, "__array__"))
-
-
 def _check_inputs(who: str, x: Any, n_inputs: int) -> None:
-    if not _is_sample(x):
+    if not is_sequence(x):
         raise TypeError(f"{who} expects a list of {n_inputs} inputs, got {type(x).__name__}")
     if len(x) != n_inputs:
         raise ValueError(f"{who} expected {n_inputs} inputs, got {len(x)}")
@@ -105,11 +62,11 @@ class Neuron(Module):
                  seed: int | random.Random | None = None, fine_grained: bool = False, *,
                  fan_out: int = 1) -> None:
         """`fan_out` is the size of the layer this neuron belongs to (Xavier uses it)."""
-        self.n_inputs = _check_count("n_inputs", n_inputs)
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
-        draw = INITS[_check_choice("init", init, INITS)]
-        _check_count("fan_out", fan_out)
-        self.fine_grained = _check_flag("fine_grained", fine_grained)
+        self.n_inputs = check_int("n_inputs", n_inputs)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        draw = INITS[check_choice("init", init, INITS)]
+        check_int("fan_out", fan_out)
+        self.fine_grained = check_flag("fine_grained", fine_grained)
         rng = make_rng(seed)
         self.w = [Value(draw(rng, n_inputs, fan_out), label=f"w{i}") for i in range(n_inputs)]
         self.b = Value(0.0, label="b")
@@ -138,10 +95,10 @@ class Layer(Module):
     def __init__(self, n_inputs: int, n_outputs: int, activation: str = "relu",
                  init: str = "uniform", seed: int | random.Random | None = None,
                  fine_grained: bool = False) -> None:
-        self.n_inputs = _check_count("n_inputs", n_inputs)
-        self.n_outputs = _check_count("n_outputs", n_outputs)
-        _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("init", init, INITS)
+        self.n_inputs = check_int("n_inputs", n_inputs)
+        self.n_outputs = check_int("n_outputs", n_outputs)
+        check_choice("activation", activation, ACTIVATIONS)
+        check_choice("init", init, INITS)
         rng = make_rng(seed)
         self.neurons = [Neuron(n_inputs, activation, init, rng, fine_grained, fan_out=n_outputs)
                         for _ in range(n_outputs)]
@@ -165,17 +122,17 @@ class MLP(Module):
     def __init__(self, n_inputs: int, layer_sizes: Sequence[int], activation: str = "relu",
                  output_activation: str | None = None, init: str = "uniform",
                  seed: int | random.Random | None = None, fine_grained: bool = False) -> None:
-        _check_count("n_inputs", n_inputs)
+        check_int("n_inputs", n_inputs)
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError("layer_sizes must be a list of ints such as [4, 1], got "
                             f"{type(layer_sizes).__name__}: {layer_sizes!r:.40}")
         if not layer_sizes:
             raise ValueError("layer_sizes must name at least one layer, such as [1]")
         for index, size in enumerate(layer_sizes):
-            _check_count(f"layer_sizes[{index}]", size)
-        _check_choice("activation", activation, ACTIVATIONS)
+            check_int(f"layer_sizes[{index}]", size)
+        check_choice("activation", activation, ACTIVATIONS)
         output_activation = "linear" if output_activation is None else output_activation
-        _check_choice("output_activation", output_activation, ACTIVATIONS)
+        check_choice("output_activation", output_activation, ACTIVATIONS)
         rng = make_rng(seed)
         sizes = [n_inputs, *layer_sizes]
         last = len(layer_sizes) - 1
@@ -203,12 +160,12 @@ def takes_batches(module: object) -> bool:
 
 def _check_batch(who: str, batch: Any) -> list[Any]:
     """The samples of a batch as a list; a single sample passed instead is named as the mistake."""
-    if not _is_sample(batch):
+    if not is_sequence(batch):
         raise TypeError(f"{who} takes a batch (a list of samples), got {type(batch).__name__}")
     samples = list(batch)
     if not samples:
         raise ValueError(f"{who} needs a batch of at least one sample, got an empty list")
-    if not _is_sample(samples[0]):
+    if not is_sequence(samples[0]):
         raise TypeError(f"{who} takes a batch (a list of samples, each a list of numbers), got "
                         f"a list of {type(samples[0]).__name__}; for one sample x call it on "
                         "[x]. (A model holding a BatchNorm takes batches too: nn.fit passes "
@@ -272,12 +229,12 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, seed: int | random.Random | None = None) -> None:
-        self.p = _check_fraction("Dropout: p", p)
+        self.p = check_real("Dropout: p", p, 0, 1)
         self.rng = make_rng(seed)
 
     def forward(self, x: Inputs) -> list[Value]:
         """Each input times 0 (dropped) or 1 / (1 - p) (kept) in train mode; as is in eval."""
-        if not _is_sample(x):
+        if not is_sequence(x):
             raise TypeError(f"Dropout expects a list of inputs, got {type(x).__name__}")
         inputs = [ag.as_value(x_i, "Dropout") for x_i in x]
         if not self.training or self.p == 0:
@@ -318,9 +275,9 @@ class BatchNorm(Module):
     buffers = ("running_mean", "running_var")  # saved and loaded with the parameters
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        self.n_features = _check_count("n_features", n_features)
-        self.momentum = _check_fraction("BatchNorm: momentum", momentum)
-        self.eps = _check_positive("BatchNorm: eps", eps)
+        self.n_features = check_int("n_features", n_features)
+        self.momentum = check_real("BatchNorm: momentum", momentum, 0, 1)
+        self.eps = check_real("BatchNorm: eps", eps, low_open=True)
         self.gamma = [Value(1.0, label=f"gamma{j}") for j in range(n_features)]
         self.beta = [Value(0.0, label=f"beta{j}") for j in range(n_features)]
         self.running_mean = [0.0] * n_features
@@ -375,8 +332,8 @@ class Embedding(Module):
     """
 
     def __init__(self, n_ids: int, dim: int, seed: int | random.Random | None = None) -> None:
-        self.n_ids = _check_count("n_ids", n_ids)
-        self.dim = _check_count("dim", dim)
+        self.n_ids = check_int("n_ids", n_ids)
+        self.dim = check_int("dim", dim)
         rng = make_rng(seed)
         self.weight = [[Value(rng.gauss(0.0, 1.0), label=f"W{i}_{j}") for j in range(dim)]
                        for i in range(n_ids)]

@@ -2,7 +2,8 @@
 
 A loss takes a model's output for one sample (a Value, or a list of Values) and its target (a
 number, a list of numbers, or a class index for `cross_entropy`) and returns a Value. Average
-the losses of a batch with `autograd_core.sum(batch_losses) / len(batch_losses)`.
+the losses of a batch with `autograd_core.sum(batch_losses) / len(batch_losses)`, or let a
+`MeanLoss` do it (with L1/L2 penalties if asked): that is the batch loss `nn.fit` trains with.
 
 Targets may also be Values (a one-hot row of Values for `cross_entropy`), and no loss reads the
 number inside a Value it computes with, nor branches on one: so a loss can be recorded once by
@@ -20,16 +21,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import autograd_core as ag
 from autograd_core import Value, as_value
 
+from .checks import check_real
+from .module import Module
+
 __all__ = ["mse", "mae", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "log_sum_exp", "softmax", "log_softmax", "cross_entropy", "hinge",
-           "l1_penalty", "l2_penalty"]
+           "l1_penalty", "l2_penalty", "LOSSES", "MeanLoss"]
 
 Output = Value | Sequence[Value]
 Target = float | Value
+PerSampleLoss = Callable[[Any, Any], Value]  # (model output, target) -> Value
+BatchLoss = Callable[[list[Any], list[Any]], Value]  # (outputs, targets) -> Value
 
 
 def _outputs(loss: str, output: object) -> list[Value]:
@@ -227,3 +234,78 @@ def l2_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
     """strength * (p1**2 + ... + pn**2): weight decay, which keeps weights small."""
     total = ag.sum([p ** 2 for p in _parameters("l2_penalty", parameters)])
     return total if strength == 1 else strength * total
+
+
+# --- the mean over a batch ------------------------------------------------------------------
+
+# The losses a name can pick, each a loss of one sample: (model output, target) -> Value.
+LOSSES: dict[str, PerSampleLoss] = {
+    "mse": mse,
+    "mae": mae,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge,
+}
+
+
+def _per_sample_loss(per_sample: object) -> tuple[str, PerSampleLoss]:
+    """A per-sample loss and its name, from a name in `LOSSES` or a function."""
+    if isinstance(per_sample, str):
+        if per_sample not in LOSSES:
+            raise ValueError(f"unknown loss {per_sample!r}; choose one of: "
+                             f"{', '.join(LOSSES)}, or pass a function")
+        return per_sample, LOSSES[per_sample]
+    if callable(per_sample):
+        return getattr(per_sample, "__name__", type(per_sample).__name__), per_sample
+    raise TypeError(f"MeanLoss: per_sample must be a loss name or a function, got "
+                    f"{type(per_sample).__name__}")
+
+
+def _parameter_list(where: str, parameters: object) -> list[Value]:
+    """The parameters a penalty applies to, from a model or a list of its parameters."""
+    if isinstance(parameters, Module):
+        return parameters.parameters()
+    if isinstance(parameters, Value) or not isinstance(parameters, Iterable):
+        raise TypeError(f"{where}: parameters must be a model or a list of its parameters, got "
+                        f"{type(parameters).__name__}")
+    return list(parameters)
+
+
+class MeanLoss:
+    """A batch loss: a per-sample loss averaged over the batch, plus optional L1/L2 penalties.
+
+    `per_sample` is a name from `LOSSES` or a function (output, target) -> Value. Penalties are
+    `l1 * sum |p|` and `l2 * sum p**2` over `parameters` (a model, or a list of parameters).
+    micrograd's demo loss is `MeanLoss("hinge", l2=1e-4, parameters=model)`.
+
+    >>> from autograd_core import Value
+    >>> MeanLoss("mse")([[Value(1.0)], [Value(3.0)]], [0.0, 0.0]).data   # (1 + 9) / 2
+    5.0
+    """
+
+    def __init__(self, per_sample: str | PerSampleLoss, *, l1: float = 0.0, l2: float = 0.0,
+                 parameters: Module | Iterable[Value] | None = None) -> None:
+        self.name, self.per_sample = _per_sample_loss(per_sample)
+        self.l1 = check_real("MeanLoss: l1", l1)
+        self.l2 = check_real("MeanLoss: l2", l2)
+        if (self.l1 or self.l2) and parameters is None:
+            raise ValueError("MeanLoss: a penalty needs the parameters it applies to; pass "
+                             "parameters=model")
+        self.parameters = [] if parameters is None else _parameter_list("MeanLoss", parameters)
+
+    def __call__(self, outputs: Sequence[Any], targets: Sequence[Any]) -> Value:
+        """The mean of per_sample(output, target) over the batch, plus the penalties."""
+        if len(outputs) != len(targets) or not outputs:
+            raise ValueError(f"{self.name}: {len(outputs)} outputs but {len(targets)} targets")
+        total = ag.sum([self.per_sample(o, t) for o, t in zip(outputs, targets)]) / len(outputs)
+        if self.l1:
+            total = total + l1_penalty(self.parameters, self.l1)
+        if self.l2:
+            total = total + l2_penalty(self.parameters, self.l2)
+        return total
+
+    def __repr__(self) -> str:
+        penalties = "".join(f", {name}={strength:g}" for name, strength
+                            in (("l1", self.l1), ("l2", self.l2)) if strength)
+        return f"MeanLoss({self.name!r}{penalties})"

@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 
 from autograd_core import Constant, Value, scope
 
+from .checks import check_flag
+
 __all__ = ["Module", "FORMAT", "FORMAT_VERSION"]
 
 # What `save` writes at the top of a file, so `load` can tell a model file from any other JSON
@@ -252,8 +254,7 @@ class Module:
 
     def train(self: SomeModule, mode: bool = True) -> SomeModule:
         """Set `training` on this module and every module below it; returns self."""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train() needs True or False, got {type(mode).__name__}: {mode!r}")
+        check_flag("train(): mode", mode)
         for _, module in self.named_modules():
             module.training = mode
         return self

@@ -22,27 +22,10 @@ from collections.abc import Iterable
 
 from autograd_core import Constant, Value
 
+from .checks import check_flag, check_int, check_real
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSProp", "Adagrad",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]
-
-
-def _check_number(owner: str, name: str, value: object, low: float = 0.0,
-                  high: float = math.inf, high_inclusive: bool = True) -> float:
-    """`value` as a float in [low, high] (or [low, high)), else an error naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}: "
-                        f"{value!r:.40}")
-    inside = low <= value <= high if high_inclusive else low <= value < high
-    if not inside or not math.isfinite(value):
-        closing = "]" if high_inclusive else ")"
-        raise ValueError(f"{owner}: {name} must be in [{low}, {high}{closing}, got {value}")
-    return float(value)
-
-
-def _check_flag(owner: str, name: str, flag: object) -> bool:
-    if not isinstance(flag, bool):
-        raise TypeError(f"{owner}: {name} must be True or False, got {type(flag).__name__}")
-    return flag
 
 
 class Optimizer:
@@ -64,7 +47,7 @@ class Optimizer:
             if p in seen:  # it would be updated twice per step
                 raise ValueError(f"{owner}: parameter {index} appears more than once")
             seen.add(p)
-        self.lr = _check_number(owner, "lr", lr)
+        self.lr = check_real(f"{owner}: lr", lr)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward pass."""
@@ -87,11 +70,11 @@ class SGD(Optimizer):
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_number("SGD", "momentum", momentum)
-        self.dampening = _check_number("SGD", "dampening", dampening)
-        self.weight_decay = _check_number("SGD", "weight_decay", weight_decay)
-        self.nesterov = _check_flag("SGD", "nesterov", nesterov)
-        self.maximize = _check_flag("SGD", "maximize", maximize)
+        self.momentum = check_real("SGD: momentum", momentum)
+        self.dampening = check_real("SGD: dampening", dampening)
+        self.weight_decay = check_real("SGD: weight_decay", weight_decay)
+        self.nesterov = check_flag("SGD: nesterov", nesterov)
+        self.maximize = check_flag("SGD: maximize", maximize)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs a momentum > 0 and dampening 0")
         self.buffers: list[float | None] = [None] * len(self.params)
@@ -129,12 +112,12 @@ class Adam(Optimizer):
         owner = type(self).__name__
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r:.40}")
-        self.beta1 = _check_number(owner, "betas[0]", betas[0], 0, 1, high_inclusive=False)
-        self.beta2 = _check_number(owner, "betas[1]", betas[1], 0, 1, high_inclusive=False)
-        self.eps = _check_number(owner, "eps", eps)
-        self.weight_decay = _check_number(owner, "weight_decay", weight_decay)
-        self.amsgrad = _check_flag(owner, "amsgrad", amsgrad)
-        self.maximize = _check_flag(owner, "maximize", maximize)
+        self.beta1 = check_real(f"{owner}: betas[0]", betas[0], 0, 1, high_open=True)
+        self.beta2 = check_real(f"{owner}: betas[1]", betas[1], 0, 1, high_open=True)
+        self.eps = check_real(f"{owner}: eps", eps)
+        self.weight_decay = check_real(f"{owner}: weight_decay", weight_decay)
+        self.amsgrad = check_flag(f"{owner}: amsgrad", amsgrad)
+        self.maximize = check_flag(f"{owner}: maximize", maximize)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -185,12 +168,12 @@ class RMSProp(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
                  centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr)
-        self.alpha = _check_number("RMSProp", "alpha", alpha)
-        self.eps = _check_number("RMSProp", "eps", eps)
-        self.weight_decay = _check_number("RMSProp", "weight_decay", weight_decay)
-        self.momentum = _check_number("RMSProp", "momentum", momentum)
-        self.centered = _check_flag("RMSProp", "centered", centered)
-        self.maximize = _check_flag("RMSProp", "maximize", maximize)
+        self.alpha = check_real("RMSProp: alpha", alpha)
+        self.eps = check_real("RMSProp: eps", eps)
+        self.weight_decay = check_real("RMSProp: weight_decay", weight_decay)
+        self.momentum = check_real("RMSProp: momentum", momentum)
+        self.centered = check_flag("RMSProp: centered", centered)
+        self.maximize = check_flag("RMSProp: maximize", maximize)
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
         self.buffers = [0.0] * len(self.params)
@@ -226,12 +209,11 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, *, maximize: bool = False) -> None:
         super().__init__(params, lr)
-        self.lr_decay = _check_number("Adagrad", "lr_decay", lr_decay)
-        self.weight_decay = _check_number("Adagrad", "weight_decay", weight_decay)
-        initial = _check_number("Adagrad", "initial_accumulator_value",
-                                initial_accumulator_value)
-        self.eps = _check_number("Adagrad", "eps", eps)
-        self.maximize = _check_flag("Adagrad", "maximize", maximize)
+        self.lr_decay = check_real("Adagrad: lr_decay", lr_decay)
+        self.weight_decay = check_real("Adagrad: weight_decay", weight_decay)
+        initial = check_real("Adagrad: initial_accumulator_value", initial_accumulator_value)
+        self.eps = check_real("Adagrad: eps", eps)
+        self.maximize = check_flag("Adagrad: maximize", maximize)
         self.t = 0
         self.sums = [initial] * len(self.params)
 
@@ -276,20 +258,12 @@ class LRScheduler:
         self.optimizer.lr = self.lr_at(self.epoch)
 
 
-def _check_count(owner: str, name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{owner}: {name} must be an int, got {type(n).__name__}: {n!r:.40}")
-    if n < 1:
-        raise ValueError(f"{owner}: {name} must be at least 1, got {n}")
-    return n
-
-
 class StepLR(LRScheduler):
     """Step decay: base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _check_count("StepLR", "step_size", step_size)
-        self.gamma = _check_number("StepLR", "gamma", gamma)
+        self.step_size = check_int("StepLR: step_size", step_size)
+        self.gamma = check_real("StepLR: gamma", gamma)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -301,7 +275,7 @@ class ExponentialLR(LRScheduler):
     """Exponential decay: base_lr * gamma ** epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _check_number("ExponentialLR", "gamma", gamma)
+        self.gamma = check_real("ExponentialLR: gamma", gamma)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -314,8 +288,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         # T_max and eta_min are the names in the SGDR paper's formula and in torch.optim.
-        self.T_max = _check_count("CosineAnnealingLR", "T_max", T_max)
-        self.eta_min = _check_number("CosineAnnealingLR", "eta_min", eta_min)
+        self.T_max = check_int("CosineAnnealingLR: T_max", T_max)
+        self.eta_min = check_real("CosineAnnealingLR: eta_min", eta_min)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:
@@ -332,11 +306,11 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1 / 3,
                  end_factor: float = 1.0, total_iters: int = 5) -> None:
-        self.start_factor = _check_number("LinearLR", "start_factor", start_factor, 0, 1)
-        if self.start_factor == 0:  # as in PyTorch, which scales the previous lr step by step
-            raise ValueError("LinearLR: start_factor must be in (0, 1], got 0")
-        self.end_factor = _check_number("LinearLR", "end_factor", end_factor, 0, 1)
-        self.total_iters = _check_count("LinearLR", "total_iters", total_iters)
+        # Not 0, as in PyTorch, which scales the previous learning rate step by step.
+        self.start_factor = check_real("LinearLR: start_factor", start_factor, 0, 1,
+                                       low_open=True)
+        self.end_factor = check_real("LinearLR: end_factor", end_factor, 0, 1)
+        self.total_iters = check_int("LinearLR: total_iters", total_iters)
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int) -> float:

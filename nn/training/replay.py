@@ -19,10 +19,11 @@ from typing import Any
 import autograd_core as ag
 from autograd_core import Value
 
-from . import losses
-from .data import one_hot as one_hot_rows
-from .layers import Dropout, takes_batches
-from .module import Module
+from .. import losses
+from ..data import one_hot as one_hot_rows
+from ..layers import Dropout, takes_batches
+from ..losses import MeanLoss
+from ..module import Module
 
 __all__ = ["Replayer", "replay_problem", "TRACEABLE"]
 
@@ -31,10 +32,8 @@ TRACEABLE = (losses.mse, losses.mae, losses.binary_cross_entropy_with_logits,
              losses.cross_entropy, losses.hinge)
 
 
-def replay_problem(model: Module, loss_fn: Any, forced: bool) -> str | None:
+def replay_problem(model: Module, loss_fn: object, forced: bool) -> str | None:
     """Why fit cannot replay this model and loss (None if it can)."""
-    from .training import MeanLoss  # training imports this module
-
     if not isinstance(loss_fn, MeanLoss):
         return "the loss is a function of a whole batch, not a per-sample loss (MeanLoss)"
     if not forced and not any(loss_fn.per_sample is f for f in TRACEABLE):
@@ -49,8 +48,8 @@ def replay_problem(model: Module, loss_fn: Any, forced: bool) -> str | None:
     return None
 
 
-def _target_rows(loss_fn: Any, n_outputs: int, targets: Sequence[Any]) -> tuple[list[list[float]],
-                                                                                bool]:
+def _target_rows(loss_fn: MeanLoss, n_outputs: int, targets: Sequence[Any]
+                 ) -> tuple[list[list[float]], bool]:
     """Each target as a row of numbers (a class index as a one-hot row), and whether the loss
     takes rows (else it takes the row's one number)."""
     one_hot = loss_fn.per_sample is losses.cross_entropy
@@ -76,8 +75,8 @@ class Replayer:
     (a model's own modules may behave differently in the two).
     """
 
-    def __init__(self, model: Module, loss_fn: Any, n_outputs: int) -> None:
-        import numpy as np
+    def __init__(self, model: Module, loss_fn: MeanLoss, n_outputs: int) -> None:
+        import numpy as np  # on use, so that `import nn` does not load numpy
 
         self.np = np
         self.model, self.loss_fn, self.n_outputs = model, loss_fn, n_outputs

@@ -103,7 +103,7 @@ BAD_GENERATOR_CALLS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: data.moons(labels=(0, 1, 2)), ValueError, "labels must be a list of 2 ints"),
     (lambda: data.moons(labels=(1, 1)), ValueError, "different from each other"),
     (lambda: data.moons(labels=(0.0, 1.0)), TypeError, "labels must be ints, got float"),
-    (lambda: data.circles(factor=1.0), ValueError, "strictly between 0 and 1"),
+    (lambda: data.circles(factor=1.0), ValueError, r"factor must be in \(0, 1\), got 1.0"),
     (lambda: data.spirals(2, classes=3), ValueError, "n must be at least 3"),
     (lambda: data.spirals(classes=1), ValueError, "classes must be at least 2"),
     (lambda: data.blobs(centers=[[0.0, 0.0], [1.0]]), ValueError, "sample 1 has 1 features"),
@@ -281,7 +281,7 @@ def test_standardize_leaves_a_constant_feature_unscaled() -> None:
     ([[1.0]], [0.0], None, ValueError, "pass both mean and std"),
     ([[1.0]], [0.0, 0.0], [1.0, 1.0], ValueError, "mean must be a list of 1 numbers"),
     ([[1.0]], [0.0], [0.0], ValueError, "std\\[0\\] is 0"),
-    ([[1.0]], [0.0], [-1.0], ValueError, "std\\[0\\] must be a finite number in \\[0.0"),
+    ([[1.0]], [0.0], [-1.0], ValueError, "std\\[0\\] must be a finite number >= 0, got -1.0"),
 ])
 def test_standardize_refuses_bad_input(X: Any, mean: Any, std: Any, error: type[Exception],
                                        message: str) -> None:

@@ -66,9 +66,9 @@ def test_dropout_edge_probabilities_and_modes_through_the_tree() -> None:
 
 
 @pytest.mark.parametrize(("make", "error", "message"), [
-    (lambda: nn.Dropout(1.5), ValueError, "Dropout: p must be between 0 and 1, got 1.5"),
-    (lambda: nn.Dropout(-0.1), ValueError, "Dropout: p must be between 0 and 1, got -0.1"),
-    (lambda: nn.Dropout(math.nan), ValueError, "Dropout: p must be between 0 and 1, got nan"),
+    (lambda: nn.Dropout(1.5), ValueError, r"Dropout: p must be in \[0, 1\], got 1.5"),
+    (lambda: nn.Dropout(-0.1), ValueError, r"Dropout: p must be in \[0, 1\], got -0.1"),
+    (lambda: nn.Dropout(math.nan), ValueError, r"Dropout: p must be in \[0, 1\], got nan"),
     (lambda: nn.Dropout("0.5"), TypeError, "Dropout: p must be a number, got str"),
     (lambda: nn.Dropout(True), TypeError, "Dropout: p must be a number, got bool"),
     (lambda: nn.Dropout(0.5, seed=0.5), TypeError, "seed must be an int, a random.Random"),
@@ -159,9 +159,9 @@ def test_a_failed_batch_leaves_the_running_statistics_unchanged() -> None:
 @pytest.mark.parametrize(("make", "error", "message"), [
     (lambda: nn.BatchNorm(0), ValueError, "n_features must be at least 1, got 0"),
     (lambda: nn.BatchNorm(2, momentum=1.5), ValueError,
-     "BatchNorm: momentum must be between 0 and 1, got 1.5"),
+     r"BatchNorm: momentum must be in \[0, 1\], got 1.5"),
     (lambda: nn.BatchNorm(2, eps=0), ValueError,
-     "BatchNorm: eps must be a finite number above 0, got 0"),
+     "BatchNorm: eps must be a finite number > 0, got 0"),
     (lambda: nn.BatchNorm(2)([[1.0, 2.0]]), ValueError,
      "BatchNorm needs at least 2 samples per batch in train mode"),
     (lambda: nn.BatchNorm(2)([1.0, 2.0]), TypeError,

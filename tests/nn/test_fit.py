@@ -443,7 +443,7 @@ def test_bad_input_leaves_the_model_unchanged() -> None:
 def test_mean_loss_refuses_bad_settings() -> None:
     with pytest.raises(ValueError, match="a penalty needs the parameters"):
         nn.MeanLoss("mse", l2=1e-4)
-    with pytest.raises(ValueError, match="l1 must be a number >= 0"):
+    with pytest.raises(ValueError, match=r"l1 must be a finite number >= 0, got -1\.0"):
         nn.MeanLoss("mse", l1=-1.0, parameters=[])
     with pytest.raises(ValueError, match="unknown loss 'nll'"):
         nn.MeanLoss("nll")
