@@ -8,13 +8,16 @@ a small node with its symbol, and edges run from operands to results.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from graphviz.quoting import quote, quote_edge
 
 from .diagram import Diagram
-from .graph import Graph, GraphNode
+from .graph import Graph, GraphNode, Link
 
 __all__ = ["DrawOptions", "GraphTooLarge", "build", "to_dot"]
 
@@ -85,10 +88,12 @@ class _Layout:
 
 
 def _scope_parts(scope: str) -> list[str]:
+    """A scope path's components, outermost first ("" has none)."""
     return scope.split("/") if scope else []
 
 
 def _plan(graph: Graph, options: DrawOptions, depth: int | None) -> _Layout:
+    """The layout that folds every scope at `depth` into a box (None: folds nothing)."""
     layout = _Layout(depth)
     consumers: dict[str, list[str]] = {}
     for link in graph.links:
@@ -103,19 +108,22 @@ def _plan(graph: Graph, options: DrawOptions, depth: int | None) -> _Layout:
             if node.op or node.id in layout.group_of or node.id not in consumers:
                 continue
             groups = {layout.group_of.get(child) for child in consumers[node.id]}
-            if len(groups) == 1 and None not in groups:
-                layout.group_of[node.id] = groups.pop()  # type: ignore[assignment]
+            group = groups.pop() if len(groups) == 1 else None
+            if group is not None:
+                layout.group_of[node.id] = group
     if not options.constants_as_nodes:
         layout.hidden = {n.id for n in graph.nodes if n.constant and n.id not in layout.group_of}
     return layout
 
 
 def _drawn_count(graph: Graph, layout: _Layout) -> int:
+    """How many nodes a layout draws: values, their ops, and boxes."""
     visible = [n for n in graph.nodes if n.id not in layout.group_of and n.id not in layout.hidden]
     return len(visible) + sum(1 for n in visible if n.op) + len(set(layout.group_of.values()))
 
 
 def _choose_layout(graph: Graph, options: DrawOptions) -> _Layout:
+    """The layout `options.collapse` asks for; for "auto", the least folded within max_nodes."""
     deepest = max((len(_scope_parts(n.scope)) for n in graph.nodes), default=0)
     if options.collapse == "auto":
         candidates: list[int | None] = [None, *range(deepest, 0, -1)]
@@ -136,6 +144,7 @@ def _choose_layout(graph: Graph, options: DrawOptions) -> _Layout:
 
 
 def _fmt(x: float | None, spec: str) -> str:
+    """A number as drawn: "?" for unknown, nan and inf as Python writes them."""
     if x is None:
         return "?"
     if math.isnan(x) or math.isinf(x):
@@ -149,10 +158,13 @@ _RECORD_ESCAPES = str.maketrans({**{char: "\\" + char for char in "\\{}|<>\""}, 
 
 
 def _escape_record(text: str) -> str:
+    """Text made safe for a field of a record label."""
     return text.translate(_RECORD_ESCAPES)
 
 
 def _fill(grad: float | None, scale: float) -> str:
+    """A value node's fill: red for a positive gradient, blue for a negative one, stronger
+    the nearer |grad| is to `scale`."""
     if grad is None or scale == 0 or grad == 0:
         return "white"
     base = POSITIVE if grad > 0 else NEGATIVE
@@ -162,6 +174,8 @@ def _fill(grad: float | None, scale: float) -> str:
 
 
 def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[str, str]:
+    """A value node's attributes: a dashed box for a constant, else a record of label, data
+    and grad, filled by its gradient."""
     spec = options.number_format
     shows_grad = options.view in ("both", "backward")
     if node.constant:
@@ -189,6 +203,7 @@ def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[st
 
 def _group_label(members: list[GraphNode], name: str, outputs: list[GraphNode],
                  options: DrawOptions) -> str:
+    """The record label of a collapsed scope's box: its name, size, and its outputs' numbers."""
     spec = options.number_format
     fields = [_escape_record(name.rsplit("/", 1)[-1]), f"{len(members)} nodes"]
     # A neuron has one output; a layer has one per neuron: show the first few of each.
@@ -211,86 +226,121 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
     """The drawing as a `graphviz.Digraph` (a `Diagram`), built in memory."""
     options = options or DrawOptions()
     layout = _choose_layout(graph, options)
+    diagram = _new_diagram(options)
+    nodes = [*_value_and_op_nodes(graph, layout, options), *_scope_boxes(graph, layout, options)]
+    _emit_clusters(diagram, nodes, options.clusters)
+    for tail, head, attrs in itertools.chain(_link_edges(graph, layout, options),
+                                             _op_edges(graph, layout, options)):
+        _edge(diagram, tail, head, attrs)
+    return diagram
+
+
+class _Placed(NamedTuple):
+    """A node statement and the scope whose cluster it is drawn in."""
+
+    scope: str
+    name: str  # its DOT id
+    attrs: dict[str, str]
+
+
+_OP_ATTRS = {"shape": "ellipse", "width": "0.3", "height": "0.3", "margin": "0.02"}
+
+
+def _new_diagram(options: DrawOptions) -> Diagram:
+    """An empty drawing with the attributes of the whole graph: direction, fonts, caption."""
     diagram = Diagram(name="autograd", graph_attr={"rankdir": options.rankdir})
     diagram.attr("node", fontname="Helvetica", fontsize="11")
     diagram.attr("edge", fontname="Helvetica", fontsize="9")
     if options.caption:
         diagram.attr(label=options.caption, labelloc="b", fontname="Helvetica", fontsize="12")
+    return diagram
+
+
+def _value_and_op_nodes(graph: Graph, layout: _Layout, options: DrawOptions
+                        ) -> Iterator[_Placed]:
+    """A record for each value drawn on its own, and a small ellipse for the op that made it."""
     finite = [abs(n.grad) for n in graph.nodes
               if n.grad is not None and math.isfinite(n.grad) and not n.constant]
-    scale = max(finite, default=0.0)
-
-    # Which nodes go in which cluster: scope path -> (DOT id, attributes).
-    statements: dict[str, list[tuple[str, dict[str, str]]]] = {}
-
-    def place(scope: str, name: str, attrs: dict[str, str]) -> None:
-        statements.setdefault(scope if options.clusters else "", []).append((name, attrs))
-
+    scale = max(finite, default=0.0)  # the |grad| that gets the strongest colour
     shown_scope = _shown_scopes(graph)
-    groups: dict[str, list[GraphNode]] = {}
-    group_ids = layout.group_ids()
-    boxes = set(group_ids.values())
+    for node in graph.nodes:
+        if node.id in layout.group_of or node.id in layout.hidden:
+            continue
+        yield _Placed(shown_scope[node.id], node.id, _value_attrs(node, options, scale))
+        if node.op:
+            yield _Placed(node.scope, f"{node.id}_op",
+                          {"label": _escape_record(node.symbol), **_OP_ATTRS})
 
-    def entity(node_id: str) -> str:
-        """What stands for a node in the drawing: itself, or its group's box."""
-        group = layout.group_of.get(node_id)
-        return group_ids[group] if group is not None else node_id
 
+def _scope_boxes(graph: Graph, layout: _Layout, options: DrawOptions) -> Iterator[_Placed]:
+    """One box for each collapsed scope, drawn in the cluster of the scope around it."""
+    members: dict[str, list[GraphNode]] = {}
     for node in graph.nodes:
         if node.id in layout.group_of:
-            groups.setdefault(layout.group_of[node.id], []).append(node)
-            continue
-        if node.id in layout.hidden:
-            continue
-        place(shown_scope[node.id], node.id, _value_attrs(node, options, scale))
-        if node.op:
-            place(node.scope, f"{node.id}_op",
-                  {"label": _escape_record(node.symbol), "shape": "ellipse", "width": "0.3",
-                   "height": "0.3", "margin": "0.02"})
-    consumers_outside: dict[str, set[str]] = {}
-    for link in graph.links:
-        if layout.group_of.get(link.parent) is not None and \
-                layout.group_of.get(link.parent) != layout.group_of.get(link.child):
-            consumers_outside.setdefault(link.parent, set()).add(link.child)
-    for name, members in groups.items():
-        outputs = [m for m in members if m.id in consumers_outside or m.id == graph.root]
+            members.setdefault(layout.group_of[node.id], []).append(node)
+    # A box's outputs: its nodes used outside it, and the root.
+    used_outside = {link.parent for link in graph.links
+                    if layout.group_of.get(link.parent) is not None
+                    and layout.group_of.get(link.parent) != layout.group_of.get(link.child)}
+    box_ids = layout.group_ids()
+    for name, nodes in members.items():
+        outputs = [n for n in nodes if n.id in used_outside or n.id == graph.root]
         parent_scope = name.rsplit("/", 1)[0] if "/" in name else ""
-        place(parent_scope, group_ids[name],
-              {"label": _group_label(members, name, outputs, options), "shape": "record",
-               "style": "filled,bold", "fillcolor": "lightyellow"})
+        yield _Placed(parent_scope, box_ids[name],
+                      {"label": _group_label(nodes, name, outputs, options), "shape": "record",
+                       "style": "filled,bold", "fillcolor": "lightyellow"})
 
-    _emit_clusters(diagram, statements)
 
-    drawn_links: set[tuple[str, str]] = set()
+def _link_edges(graph: Graph, layout: _Layout, options: DrawOptions
+                ) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(tail, head, attributes) for each link: from the operand to the op that uses it.
+
+    Where a box stands for either end, the edge is plain and drawn once per pair of ends; a
+    link inside one box, or from a hidden constant, is not drawn.
+    """
+    box_ids = layout.group_ids()
+    boxes = set(box_ids.values())
+
+    def drawn_as(node_id: str) -> str:
+        group = layout.group_of.get(node_id)
+        return box_ids[group] if group is not None else node_id
+
+    box_edges: set[tuple[str, str]] = set()
     for link in graph.links:
-        tail, head_node = entity(link.parent), entity(link.child)
+        tail, head_node = drawn_as(link.parent), drawn_as(link.child)
         if link.parent in layout.hidden or (tail == head_node and tail in boxes):
             continue
         head = head_node if head_node in boxes else f"{link.child}_op"
-        highlighted = (link.parent, link.child) in options.highlight_links
         if tail in boxes or head in boxes:
-            if (tail, head) in drawn_links:
-                continue
-            drawn_links.add((tail, head))
-            _edge(diagram, tail, head)
+            if (tail, head) not in box_edges:
+                box_edges.add((tail, head))
+                yield tail, head, {}
             continue
-        attrs: dict[str, str] = {}
-        if options.edge_labels and link.local_grad is not None:
-            text = f"∂ {_fmt(link.local_grad, options.number_format)}"
-            if options.view != "forward" and link.contribution is not None:
-                text += f"\\n→ {_fmt(link.contribution, options.number_format)}"
-            attrs["label"] = text
-        if highlighted:
-            attrs.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
-        _edge(diagram, tail, head, **attrs)
+        yield tail, head, _link_attrs(link, options)
+
+
+def _link_attrs(link: Link, options: DrawOptions) -> dict[str, str]:
+    """A link's label (the local derivative, and what backward sends along it) and highlight."""
+    attrs: dict[str, str] = {}
+    if options.edge_labels and link.local_grad is not None:
+        text = f"∂ {_fmt(link.local_grad, options.number_format)}"
+        if options.view != "forward" and link.contribution is not None:
+            text += f"\\n→ {_fmt(link.contribution, options.number_format)}"
+        attrs["label"] = text
+    if (link.parent, link.child) in options.highlight_links:
+        attrs.update(color=HIGHLIGHT, penwidth="2.5", fontcolor=HIGHLIGHT)
+    return attrs
+
+
+def _op_edges(graph: Graph, layout: _Layout, options: DrawOptions
+              ) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(tail, head, attributes) from each drawn op to the value it makes."""
     highlighted_children = {child for _, child in options.highlight_links}
     for node in graph.nodes:
         if node.op and node.id not in layout.group_of:
-            if node.id in highlighted_children:
-                _edge(diagram, f"{node.id}_op", node.id, color=HIGHLIGHT, penwidth="2.5")
-            else:
-                _edge(diagram, f"{node.id}_op", node.id)
-    return diagram
+            attrs = ({"color": HIGHLIGHT, "penwidth": "2.5"} if node.id in highlighted_children
+                     else {})
+            yield f"{node.id}_op", node.id, attrs
 
 
 def _shown_scopes(graph: Graph) -> dict[str, str]:
@@ -310,15 +360,16 @@ def _shown_scopes(graph: Graph) -> dict[str, str]:
     return shown
 
 
-# graphviz's quoting, remembered: a drawing repeats the same few names and values many times.
+# A drawing repeats the same few names and values many times.
+# fast path; plain version: graphviz.quoting.quote and quote_edge, not cached
 _quote = functools.lru_cache(maxsize=4096)(quote)
 _quote_edge = functools.lru_cache(maxsize=4096)(quote_edge)
 
 
+# fast path; plain version: target.node(name, **attrs) and target.edge(tail, head, **attrs)
 def _statement(ids: str, attrs: dict[str, str]) -> str:
     """One DOT statement exactly as `Digraph.node` and `.edge` write it (graphviz's quoting,
-    attributes sorted), without their per-call argument checks, which took two thirds of the
-    time of drawing a 1,000-node graph."""
+    attributes sorted), without their argument checks on every call."""
     if not attrs:
         return f"\t{ids}\n"
     # `label` first (it is a parameter of node() and edge()), then the rest sorted.
@@ -328,16 +379,21 @@ def _statement(ids: str, attrs: dict[str, str]) -> str:
 
 
 def _node(target: Diagram, name: str, attrs: dict[str, str]) -> None:
+    """Append a node statement to a drawing or one of its clusters."""
     target.body.append(_statement(_quote(name), attrs))
 
 
-def _edge(target: Diagram, tail: str, head: str, **attrs: str) -> None:
+def _edge(target: Diagram, tail: str, head: str, attrs: dict[str, str]) -> None:
+    """Append an edge statement to a drawing."""
     target.body.append(_statement(f"{_quote_edge(tail)} -> {_quote_edge(head)}", attrs))
 
 
-def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, dict[str, str]]]]
-                   ) -> None:
-    """Write nodes into nested clusters, one per scope path component, in first-seen order."""
+def _emit_clusters(diagram: Diagram, nodes: Iterable[_Placed], clusters: bool) -> None:
+    """Write nodes into nested clusters, one per scope path component, in first-seen order
+    (without `clusters`, all at the top level)."""
+    statements: dict[str, list[_Placed]] = {}  # scope path -> its nodes
+    for node in nodes:
+        statements.setdefault(node.scope if clusters else "", []).append(node)
     tree: dict[str, list[str]] = {}  # scope path -> child scope paths
     for scope in statements:
         parts = _scope_parts(scope)
@@ -346,11 +402,11 @@ def _emit_clusters(diagram: Diagram, statements: dict[str, list[tuple[str, dict[
             children = tree.setdefault(parent, [])
             if child not in children:
                 children.append(child)
-    counter = iter(range(1_000_000))
+    counter = itertools.count()
 
     def emit(target: Diagram, scope: str) -> None:
-        for name, attrs in statements.get(scope, []):
-            _node(target, name, attrs)
+        for node in statements.get(scope, []):
+            _node(target, node.name, node.attrs)
         for child in tree.get(scope, []):
             with target.subgraph(name=f"cluster_{next(counter)}") as cluster:
                 cluster.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="gray60",

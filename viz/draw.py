@@ -1,17 +1,23 @@
-"""`viz.draw`: a Value's forward and backward graph as a Diagram, in one call."""
+"""`viz.draw` and `viz.render`: a Value's forward and backward graph as a Diagram, or as a file.
+
+`render` here is the public one: it takes a Value, a drawing or DOT text, and hands the DOT text
+to `viz.renderer`, which runs Graphviz and imports nothing of viz.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from autograd_core import Value
 
+from . import renderer
 from .diagram import Diagram
 from .dot import DrawOptions, build
 from .graph import Graph, extract
 
-__all__ = ["draw", "path_links"]
+__all__ = ["draw", "render", "path_links"]
 
 
 def path_links(graph: Graph, start: str) -> frozenset[tuple[str, str]]:
@@ -73,3 +79,22 @@ def draw(root: Value, *, view: str = "both", rankdir: str = "LR", number_format:
                           max_nodes=max_nodes, caption=caption,
                           constants_as_nodes=constants_as_nodes)
     return build(graph, options)
+
+
+def render(graph: object, path: str | os.PathLike[str] | None = None, format: str | None = None,
+           verbose: bool = False, timeout: float = 120) -> Any:
+    """Render a Value's graph (drawn with `draw`'s defaults), a drawing or DOT text.
+
+    With `path`, writes the file (atomically: a failed render leaves no partial file) and
+    returns its Path; the format defaults to the path's suffix. Without, returns the bytes
+    (SVG by default).
+
+    >>> from autograd_core import Value
+    >>> render(Value(3.0, label="x") * 2).startswith(b"<?xml")
+    True
+    """
+    source = renderer.dot_source(draw(graph) if isinstance(graph, Value) else graph)
+    if source is None:
+        raise TypeError(f"render needs a Value, a graphviz graph or DOT text, got "
+                        f"{type(graph).__name__}")
+    return renderer.render(source, path, format, verbose, timeout)

@@ -12,12 +12,13 @@ scripts are stripped, the last frame (the finished backward graph) is what shows
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import itertools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograd_core import BackwardStep, Value, backward_steps
@@ -86,18 +87,18 @@ class StepThrough:
         graph = extract(root)
         ids = {node.value: node.id for node in graph.nodes}
         root_name = graph.node(graph.root).label or graph.root
+        frame_options = functools.partial(
+            DrawOptions, view=view, rankdir=rankdir, number_format=number_format,
+            edge_labels=edge_labels, show_ids=True, collapse=None, max_nodes=max_nodes,
+            color=False)  # a colour scale that changed from frame to frame would mislead
         known: dict[Value, float | None] = {}
-        frames = [self._frame(root, known, DrawOptions(
-            view=view, rankdir=rankdir, number_format=number_format, edge_labels=edge_labels,
-            show_ids=True, collapse=None, max_nodes=max_nodes, color=False),
-            "The forward pass is done: every node has its data. No gradient is known yet.")]
+        frames = [self._frame(root, known, frame_options(),
+                              "The forward pass is done: every node has its data. "
+                              "No gradient is known yet.")]
         for k, step in enumerate(steps, 1):
             known[step.node] = step.grad
             caption = _caption(graph, root_name, step, k, len(steps), number_format)
-            options = DrawOptions(
-                view=view, rankdir=rankdir, number_format=number_format,
-                edge_labels=edge_labels, show_ids=True, collapse=None, max_nodes=max_nodes,
-                color=False,  # a colour scale that changed from frame to frame would mislead
+            options = frame_options(
                 highlight=frozenset({ids[step.node]}),
                 highlight_links=frozenset((ids[e.parent], ids[step.node]) for e in step.edges))
             frames.append(self._frame(root, dict(known), options, caption))
@@ -110,10 +111,10 @@ class StepThrough:
         graph = extract(root, known)
         # Contributions are only drawn along the edges of the current step: elsewhere the
         # edge shows its local derivative alone.
-        graph = Graph(graph.nodes, tuple(
+        graph = replace(graph, links=tuple(
             link if (link.parent, link.child) in options.highlight_links
-            else type(link)(link.parent, link.child, link.position, link.local_grad, None)
-            for link in graph.links), graph.root)
+            else replace(link, contribution=None)
+            for link in graph.links))
         dot = build(graph, options).source
         grads = {n.id: n.grad for n in graph.nodes if n.grad is not None}
         return Frame(grads, caption, dot, _inline_svg(render(dot, format="svg")))

@@ -6,6 +6,9 @@ The renderer is a Graphviz `dot` executable, looked for in this order:
 3. `graphviz-pure`, the self-contained port of dot on PyPI, found through its installed files,
    so it works inside a Jupyter kernel whose PATH lacks the virtual environment's bin/;
 4. `graphviz-pure` on PATH.
+
+This module is the bottom of viz: it imports nothing of viz and takes DOT text or a graphviz
+graph. `viz.render`, which also takes a Value and draws it first, is in `viz.draw`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Renderer", "RendererNotFound", "RenderError", "find_renderer", "render",
-           "atomic_write", "ENV_VAR"]
+           "dot_source", "atomic_write", "ENV_VAR"]
 
 ENV_VAR = "AUTOGRAD_CORE_DOT"
 RASTER_FORMATS = {"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"}
@@ -94,41 +97,50 @@ def find_renderer() -> Renderer:
         f"so that `dot` is on PATH, or set {ENV_VAR} to a dot executable")
 
 
-def _source_of(graph: Any) -> str:
-    if isinstance(graph, str):
-        return graph
-    source = getattr(graph, "source", None)
-    if isinstance(source, str):  # a graphviz.Digraph, including what viz.draw returns
-        return source
-    from autograd_core import Value
-
-    if isinstance(graph, Value):
-        from .draw import draw
-
-        return str(draw(graph).source)
-    raise TypeError(f"render needs a Value, a graphviz graph or DOT text, got "
-                    f"{type(graph).__name__}")
+def dot_source(drawing: object) -> str | None:
+    """The DOT text of a drawing (a graphviz graph, such as a `Diagram`) or of DOT text itself;
+    None for anything else."""
+    if isinstance(drawing, str):
+        return drawing
+    source = getattr(drawing, "source", None)
+    return source if isinstance(source, str) else None
 
 
-def render(graph: Any, path: str | os.PathLike[str] | None = None, format: str | None = None,
+def render(graph: object, path: str | os.PathLike[str] | None = None, format: str | None = None,
            verbose: bool = False, timeout: float = 120) -> Any:
-    """Render a Value's graph, a drawing or DOT text.
+    """Render a drawing (a graphviz graph, such as a `Diagram`) or DOT text.
 
     With `path`, writes the file (atomically: a failed render leaves no partial file) and
     returns its Path; the format defaults to the path's suffix. Without, returns the bytes
-    (SVG by default).
+    (SVG by default). `viz.render` takes a Value too, and draws it first.
     """
-    source = _source_of(graph)
+    source = dot_source(graph)
+    if source is None:
+        raise TypeError(f"render needs a graphviz graph or DOT text, got {type(graph).__name__} "
+                        "(viz.render takes a Value too)")
     target = Path(path) if path is not None else None
     if target is not None and target.is_dir():
         raise ValueError(f"{target} is a folder; give a file name, such as "
                          f"{target / 'graph.svg'}")
     fmt = (format or (target.suffix.lstrip(".") if target and target.suffix else "svg")).lower()
     renderer = find_renderer()
+    _check_format(renderer, fmt)
+    output = _run(renderer, source, fmt, timeout)
+    if verbose:
+        print(f"viz: rendered {fmt} with {renderer.kind} ({renderer.path})", file=sys.stderr)
+    return output if target is None else atomic_write(target, output)
+
+
+def _check_format(renderer: Renderer, fmt: str) -> None:
+    """Refuse a format the renderer does not list, naming the ones it does."""
     supported = renderer.formats()
     if supported and fmt not in supported:
         raise ValueError(f"format {fmt!r} is not supported by {renderer.kind} "
                          f"({renderer.path}); it supports: {', '.join(supported)}")
+
+
+def _run(renderer: Renderer, source: str, fmt: str, timeout: float) -> bytes:
+    """The renderer's output for DOT text `source` in format `fmt`."""
     command = [renderer.path, f"-T{fmt}", *(RASTER_LIMITS if fmt in RASTER_FORMATS else [])]
     try:
         result = subprocess.run(command, input=source.encode(), capture_output=True,
@@ -138,11 +150,7 @@ def render(graph: Any, path: str | os.PathLike[str] | None = None, format: str |
                           "(see the max_nodes and collapse options of viz.draw)") from None
     if result.returncode != 0 or not result.stdout:
         raise RenderError(f"{renderer.kind} failed: {result.stderr.decode(errors='replace')}")
-    if verbose:
-        print(f"viz: rendered {fmt} with {renderer.kind} ({renderer.path})", file=sys.stderr)
-    if target is None:
-        return result.stdout
-    return atomic_write(target, result.stdout)
+    return result.stdout
 
 
 def atomic_write(target: Path, data: bytes) -> Path:

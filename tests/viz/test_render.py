@@ -125,6 +125,16 @@ def test_render_refuses_what_it_cannot_draw() -> None:
         render([1, 2])
 
 
+def test_the_renderer_takes_drawings_and_dot_text_and_leaves_values_to_viz_render() -> None:
+    # viz.renderer is the bottom of viz (it imports nothing of viz), so drawing a Value is
+    # viz.render's job; the renderer's own render takes what is already drawn.
+    loss = micrograd_example()
+    svg = render(loss)
+    assert render_module.render(draw(loss)) == render_module.render(draw(loss).source) == svg
+    with pytest.raises(TypeError, match=r"got Value \(viz.render takes a Value too\)"):
+        render_module.render(loss)
+
+
 def test_special_characters_in_labels_survive_rendering() -> None:
     v = Value(1.0, label='a{b}|<c> "d"')
     nodes = svg_nodes(render(v * 2))
