@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograd_core import Value, scope
+from autograd_core.checking import EXERCISES
 
 
 def micrograd_example() -> Value:
@@ -22,14 +23,8 @@ def micrograd_example() -> Value:
 
 
 def neuron() -> Value:
-    """o = tanh(x1*w1 + x2*w2 + b), micrograd's neuron, backward done."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    """o = tanh(x1*w1 + x2*w2 + b), micrograd's neuron (from the exercise bank), backward done."""
+    o = EXERCISES["neuron"].build().output
     o.backward()
     return o
 
