@@ -10,14 +10,14 @@ Graphviz or writes a file: system `dot` if present, else the PyPI package graphv
 
 from .diagram import Diagram
 from .dot import DrawOptions, GraphTooLarge, build, to_dot
-from .draw import draw, path_links, render
+from .draw import draw, legend, path_links, render
 from .graph import Graph, GraphNode, Link, extract
 from .player import Frame, StepThrough, step_through
 from .renderer import Renderer, RendererNotFound, RenderError, find_renderer
 
 __all__ = [
-    "draw", "render", "step_through", "StepThrough", "Frame", "extract", "to_dot", "build",
-    "DrawOptions", "Diagram", "path_links",
+    "draw", "render", "legend", "step_through", "StepThrough", "Frame", "extract", "to_dot",
+    "build", "DrawOptions", "Diagram", "path_links",
     "Graph", "GraphNode", "Link", "GraphTooLarge", "find_renderer", "Renderer",
     "RendererNotFound", "RenderError",
 ]

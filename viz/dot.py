@@ -17,9 +17,9 @@ from typing import NamedTuple
 from graphviz.quoting import quote, quote_edge
 
 from .diagram import Diagram
-from .graph import Graph, GraphNode, Link
+from .graph import Graph, GraphNode, GraphTooLarge, Link
 
-__all__ = ["DrawOptions", "GraphTooLarge", "build", "to_dot"]
+__all__ = ["DrawOptions", "GraphTooLarge", "build", "to_dot", "describe"]
 
 VIEWS = ("both", "forward", "backward")
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -28,10 +28,7 @@ POSITIVE = (214, 96, 77)  # red: increasing this value increases the output
 NEGATIVE = (67, 147, 195)  # blue: increasing it decreases the output
 HIGHLIGHT = "#e6550d"
 NOT_FINITE = "#c51b7d"
-
-
-class GraphTooLarge(ValueError):
-    """The graph has more nodes than a drawing can show readably."""
+NO_FLOW = "gray80"  # after a backward pass: grad 0, nothing flows through this value
 
 
 @dataclass(frozen=True)
@@ -134,13 +131,13 @@ def _choose_layout(graph: Graph, options: DrawOptions) -> _Layout:
         count = _drawn_count(graph, layout)
         if count <= options.max_nodes:
             return layout
-    hint = (f"collapse=1..{deepest} folds each scope at that depth into one box"
-            if deepest else "its nodes carry no scopes (nn modules add them), so they cannot be "
-                            "collapsed")
+    hint = (f"collapse=1..{deepest} (the command line's --collapse) folds each scope at that "
+            "depth into one box" if deepest else
+            "its nodes carry no scopes (nn modules add them), so they cannot be collapsed")
     raise GraphTooLarge(
         f"the graph would draw {count} nodes, more than max_nodes={options.max_nodes}; "
-        f"{hint}, or raise max_nodes (layout time grows fast: thousands of nodes take seconds "
-        f"to minutes)")
+        f"{hint}, or raise max_nodes (--max-nodes; layout time grows fast: thousands of nodes "
+        "take seconds to minutes)")
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -173,9 +170,10 @@ def _fill(grad: float | None, scale: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[str, str]:
+def value_attrs(node: GraphNode, options: DrawOptions, scale: float, backward_ran: bool = True
+                 ) -> dict[str, str]:
     """A value node's attributes: a dashed box for a constant, else a record of label, data
-    and grad, filled by its gradient."""
+    and grad, filled by its gradient (grey where none flows, once a backward pass has run)."""
     spec = options.number_format
     shows_grad = options.view in ("both", "backward")
     if node.constant:
@@ -192,8 +190,8 @@ def _value_attrs(node: GraphNode, options: DrawOptions, scale: float) -> dict[st
     if shows_grad and node.grad is not None:
         if not math.isfinite(node.grad):
             attrs.update(fillcolor="#f4a6d7", color=NOT_FINITE, penwidth="2")
-        elif node.grad == 0:  # no gradient flows here: a dead relu, a step, a flat spot
-            attrs.update(fillcolor="gray92", style="filled,dashed")
+        elif node.grad == 0 and backward_ran:  # no gradient flows: a dead relu, a step
+            attrs.update(fillcolor=NO_FLOW, color="gray45", fontcolor="gray25")
         elif options.color:
             attrs["fillcolor"] = _fill(node.grad, scale)
     if node.id in options.highlight:
@@ -232,7 +230,20 @@ def build(graph: Graph, options: DrawOptions | None = None) -> Diagram:
     for tail, head, attrs in itertools.chain(_link_edges(graph, layout, options),
                                              _op_edges(graph, layout, options)):
         _edge(diagram, tail, head, attrs)
+    diagram.description = describe(graph)
     return diagram
+
+
+def describe(graph: Graph) -> str:
+    """What a drawing shows, in one line of words (its text form and alternative text)."""
+    root = graph.node(graph.root)
+    name = root.label or "the output"
+    values = sum(1 for n in graph.nodes if not n.constant)
+    operations = sum(1 for n in graph.nodes if n.op)
+    grad = (f", d{root.label or 'out'}/d{root.label or 'out'} = {_fmt(root.grad, '.4g')}"
+            if graph.backward_ran else ", before any backward pass")
+    return (f"the graph of {name} = {_fmt(root.data, '.4g')}{grad}: {values} values, "
+            f"{operations} operations")
 
 
 class _Placed(NamedTuple):
@@ -262,11 +273,12 @@ def _value_and_op_nodes(graph: Graph, layout: _Layout, options: DrawOptions
     finite = [abs(n.grad) for n in graph.nodes
               if n.grad is not None and math.isfinite(n.grad) and not n.constant]
     scale = max(finite, default=0.0)  # the |grad| that gets the strongest colour
-    shown_scope = _shown_scopes(graph)
+    shown_scope = shown_scopes(graph)
     for node in graph.nodes:
         if node.id in layout.group_of or node.id in layout.hidden:
             continue
-        yield _Placed(shown_scope[node.id], node.id, _value_attrs(node, options, scale))
+        yield _Placed(shown_scope[node.id], node.id,
+                      value_attrs(node, options, scale, graph.backward_ran))
         if node.op:
             yield _Placed(node.scope, f"{node.id}_op",
                           {"label": _escape_record(node.symbol), **_OP_ATTRS})
@@ -343,7 +355,7 @@ def _op_edges(graph: Graph, layout: _Layout, options: DrawOptions
             yield f"{node.id}_op", node.id, attrs
 
 
-def _shown_scopes(graph: Graph) -> dict[str, str]:
+def shown_scopes(graph: Graph) -> dict[str, str]:
     """The cluster each node is drawn in: its scope, or for a leaf made outside any module (a
     parameter, made in __init__ rather than forward) the one scope all its users share."""
     user_scopes: dict[str, set[str]] = {}
@@ -378,7 +390,7 @@ def _statement(ids: str, attrs: dict[str, str]) -> str:
     return f"\t{ids} [{' '.join(listed)}]\n"
 
 
-def _node(target: Diagram, name: str, attrs: dict[str, str]) -> None:
+def node_statement(target: Diagram, name: str, attrs: dict[str, str]) -> None:
     """Append a node statement to a drawing or one of its clusters."""
     target.body.append(_statement(_quote(name), attrs))
 
@@ -406,7 +418,7 @@ def _emit_clusters(diagram: Diagram, nodes: Iterable[_Placed], clusters: bool) -
 
     def emit(target: Diagram, scope: str) -> None:
         for node in statements.get(scope, []):
-            _node(target, node.name, node.attrs)
+            node_statement(target, node.name, node.attrs)
         for child in tree.get(scope, []):
             with target.subgraph(name=f"cluster_{next(counter)}") as cluster:
                 cluster.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="gray60",

@@ -6,6 +6,7 @@ to `viz.renderer`, which runs Graphviz and imports nothing of viz.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -14,10 +15,14 @@ from autograd_core import Value
 
 from . import renderer
 from .diagram import Diagram
-from .dot import DrawOptions, build
-from .graph import Graph, extract
+from .dot import HIGHLIGHT, DrawOptions, build, node_statement, value_attrs
+from .graph import Graph, GraphNode, extract
 
-__all__ = ["draw", "render", "path_links"]
+__all__ = ["draw", "render", "path_links", "legend"]
+
+# Past this many values per drawn node, even folding every module into a box draws too many,
+# so a graph that large is refused before it is read.
+FOLDABLE = 100
 
 
 def path_links(graph: Graph, start: str) -> frozenset[tuple[str, str]]:
@@ -64,7 +69,11 @@ def draw(root: Value, *, view: str = "both", rankdir: str = "LR", number_format:
     >>> "grad 6" in draw(y).source
     True
     """
-    graph = extract(root, grads)
+    DrawOptions(max_nodes=max_nodes, collapse=collapse)  # checked before they are used below
+    graph = extract(root, grads, limit=FOLDABLE * max_nodes, advice=(
+        f": viz.draw folds at most {FOLDABLE} times max_nodes={max_nodes} values into boxes. "
+        "Draw a smaller part of it (one neuron, one layer), or raise max_nodes "
+        "(the command line's --max-nodes)"))
     ids = {node.value: node.id for node in graph.nodes}  # Values hash by identity
     highlighted = frozenset(ids[v] for v in highlight if v in ids)
     links: frozenset[tuple[str, str]] = frozenset()
@@ -98,3 +107,58 @@ def render(graph: object, path: str | os.PathLike[str] | None = None, format: st
         raise TypeError(f"render needs a Value, a graphviz graph or DOT text, got "
                         f"{type(graph).__name__}")
     return renderer.render(source, path, format, verbose, timeout)
+
+
+def legend() -> Diagram:
+    """What the colours and line styles of a drawing mean, drawn the way `draw` draws them.
+
+    >>> "no gradient flows" in legend().source
+    True
+    """
+    diagram = Diagram(name="legend", graph_attr={"rankdir": "TB", "nodesep": "0.25",
+                                                 "ranksep": "0.12"})
+    diagram.attr("node", fontname="Helvetica", fontsize="11")
+    diagram.attr("edge", fontname="Helvetica", fontsize="9")
+    options = DrawOptions()
+
+    def value(label: str, grad: float, data: float = 1.0, constant: bool = False
+              ) -> dict[str, str]:
+        node = GraphNode(id=label, value=Value(data), label=label, data=data, grad=grad, op="",
+                         symbol="", constant=constant, scope="")
+        attrs = value_attrs(node, options, scale=1.0)
+        # Drawn left to right in a drawing; a record's outer braces turn it for this top-down page.
+        return {**attrs, "label": attrs["label"].removeprefix("{ ").removesuffix(" }")}
+
+    rows = [
+        (value("a", 0.8), "grad > 0: increasing a increases the output (the stronger the "
+                          "colour, the larger |grad|)"),
+        (value("b", -0.8), "grad < 0: increasing b decreases the output"),
+        (value("c", 0.0), "grad 0 after a backward pass: no gradient flows here (a dead relu, "
+                          "a step)"),
+        (value("d", math.nan), "grad nan or inf: something overflowed"),
+        (value("2", 0.0, data=2.0, constant=True), "a number written into the expression"),
+        ({"label": "*", "shape": "ellipse", "width": "0.3", "height": "0.3"},
+         "an operation: its operands come in, its result goes out"),
+        ({**value("e", 0.8), "color": HIGHLIGHT, "penwidth": "3"},
+         "highlighted: the node whose turn it is, or a chosen path"),
+    ]
+    for i, (attrs, meaning) in enumerate(rows):
+        with diagram.subgraph() as row:
+            row.attr(rank="same")
+            node_statement(row, f"k{i}", attrs)
+            node_statement(row, f"m{i}", {"label": meaning, "shape": "plaintext",
+                                          "fontsize": "10"})
+        if i:
+            diagram.edge(f"k{i - 1}", f"k{i}", style="invis")
+    with diagram.subgraph() as row:
+        row.attr(rank="same")
+        for name in ("e0", "e1"):
+            node_statement(row, name, {"label": "", "shape": "point", "width": "0.05"})
+        row.edge("e0", "e1", label="∂ 2\n→ 6", minlen="3")
+        node_statement(row, "m_edge", {
+            "label": "an edge: the local derivative d(result)/d(operand), and what backward "
+                     "sends along it (the result's grad times that)", "shape": "plaintext",
+            "fontsize": "10"})
+    diagram.edge(f"k{len(rows) - 1}", "e0", style="invis")
+    diagram.description = "the legend of a drawing's colours, line styles and edge labels"
+    return diagram

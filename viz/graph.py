@@ -19,7 +19,11 @@ from dataclasses import dataclass
 
 from autograd_core import OPS, Value, local_grads, topological_order
 
-__all__ = ["GraphNode", "Link", "Graph", "extract"]
+__all__ = ["GraphNode", "Link", "Graph", "extract", "count_upto", "GraphTooLarge"]
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than a drawing can show readably."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,9 @@ class Graph:
     nodes: tuple[GraphNode, ...]
     links: tuple[Link, ...]
     root: str
+    # Whether the gradients are a backward pass's: False when they are `.grad` and no pass has
+    # run from the root (its grad is still 0), so a grad of 0 says nothing about the flow.
+    backward_ran: bool = True
 
     def node(self, node_id: str) -> GraphNode:
         """The node with this id."""
@@ -64,14 +71,34 @@ class Graph:
         raise KeyError(node_id)
 
 
-def extract(root: Value, grads: Mapping[Value, float | None] | None = None) -> Graph:
+def count_upto(root: Value, limit: int) -> int:
+    """How many nodes `root` depends on (itself included), counting no further than limit + 1:
+    the cost grows with the limit, not with the graph."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                if len(seen) > limit:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
+
+
+def extract(root: Value, grads: Mapping[Value, float | None] | None = None, *,
+            limit: int | None = None, advice: str = "") -> Graph:
     """The graph of everything `root` depends on.
 
     Gradients come from each node's `.grad`, or from `grads` where given (a missing or None
-    entry means "not known yet", as in a frame of the backward step-through).
+    entry means "not known yet", as in a frame of the backward step-through). With `limit`, a
+    graph of more values than that is refused (GraphTooLarge, ending with `advice`) before
+    any of it is read.
     """
     if not isinstance(root, Value):
         raise TypeError(f"extract needs a Value, got {type(root).__name__}")
+    if limit is not None and count_upto(root, limit) > limit:
+        raise GraphTooLarge(f"the graph has more than {limit:,} values{advice}")
     order = topological_order(root)
     ids = {value: f"n{i}" for i, value in enumerate(order)}
     nodes = []
@@ -86,4 +113,5 @@ def extract(root: Value, grads: Mapping[Value, float | None] | None = None) -> G
         for position, (parent, local) in enumerate(zip(value.parents, local_grads(value))):
             contribution = None if grad is None or local is None else grad * local
             links.append(Link(ids[parent], ids[value], position, local, contribution))
-    return Graph(tuple(nodes), tuple(links), ids[root])
+    return Graph(tuple(nodes), tuple(links), ids[root],
+                 backward_ran=grads is not None or root.grad != 0)

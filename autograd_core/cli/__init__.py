@@ -55,17 +55,23 @@ def _grad(expression: str, at: str, explain_names: Sequence[str]) -> int:
     return 0
 
 
-def _draw(expression: str, at: str, output: str, view: str, edge_labels: bool,
-          rankdir: str, verbose: bool) -> int:
+def _draw(args: argparse.Namespace) -> int:
     try:
         import viz
     except ImportError as exc:  # viz needs the graphviz package: the `viz` extra
         raise UsageError(f"drawing needs the viz extra (pip install 'autograd-core[viz]'): "
                          f"{exc}") from None
-    program = parse_program(expression, _point(at))
+    program = parse_program(args.expression, _point(args.at))
     program.output.backward()
-    drawing = viz.draw(program.output, view=view, edge_labels=edge_labels, rankdir=rankdir)
-    path = viz.render(drawing, output, verbose=verbose)
+    collapse = {"auto": "auto", "none": None}.get(args.collapse, args.collapse)
+    if isinstance(collapse, str) and collapse != "auto":
+        if not collapse.isdigit() or int(collapse) < 1:
+            raise UsageError(f"--collapse: {args.collapse!r} is not auto, none or a depth "
+                             "(1, 2, ...)")
+        collapse = int(collapse)
+    drawing = viz.draw(program.output, view=args.view, edge_labels=args.edge_labels,
+                       rankdir=args.rankdir, max_nodes=args.max_nodes, collapse=collapse)
+    path = viz.render(drawing, args.output, verbose=args.verbose)
     print(f"wrote {path.resolve()}")
     return 0
 
@@ -125,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     draw_parser.add_argument("--edge-labels", action="store_true",
                              help="label edges with local derivatives")
     draw_parser.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
+    draw_parser.add_argument("--max-nodes", type=int, default=500, metavar="N",
+                             help="the most nodes drawn before folding or refusing "
+                                  "(default: %(default)s)")
+    draw_parser.add_argument("--collapse", default="auto", metavar="auto|none|DEPTH",
+                             help="fold each module at this depth into one box "
+                                  "(default: %(default)s)")
     draw_parser.add_argument("-v", "--verbose", action="store_true",
                              help="say which Graphviz renderer was used")
     check_parser = commands.add_parser("check", help="check the answers of a worksheet file; "
@@ -149,8 +161,7 @@ def _run(args: argparse.Namespace) -> int | None:
     if args.command == "grad":
         return _grad(args.expression, args.at, args.explain)
     if args.command == "draw":
-        return _draw(args.expression, args.at, args.output, args.view, args.edge_labels,
-                     args.rankdir, args.verbose)
+        return _draw(args)
     if args.command == "check":
         return _check(args.worksheet, args.show_answers)
     if args.command == "exercises":

@@ -107,7 +107,7 @@ def _draw(out: Print, output_dir: Path, neuron: Value, network: Value) -> None:
     ]
     out("\n5. Drawings (open them in a browser):")
     out("   the neuron's graph, each edge labelled with its local derivative: " + str(files[0]))
-    out("   its backward pass, one step at a time (press next):               " + str(files[1]))
+    out("   its forward and backward pass, one step at a time (press next):   " + str(files[1]))
     out("   the two-layer network, the path from W11 to J highlighted:         " + str(files[2]))
 
 

@@ -48,7 +48,8 @@ def test_demo_draws_the_graphs_and_the_step_through(tmp_path: Path) -> None:
     for name in files:
         assert str(folder / name) in result.stdout
     assert "<svg" in (folder / "neuron.svg").read_text()
-    assert (folder / "neuron_backprop.html").read_text().count('class="agc-frame"') == 11
+    page = (folder / "neuron_backprop.html").read_text()
+    assert page.count('class="agc-player"') == 1 and page.count("<li>") == 1 + 2 * 10  # 10 values
     other = run("demo", "--out", str(tmp_path / "elsewhere"), cwd=tmp_path)
     assert other.returncode == 0 and (tmp_path / "elsewhere" / "neuron.svg").exists()
 
@@ -165,3 +166,15 @@ def test_demo_into_an_existing_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("")
     result = run("demo", "--out", str(tmp_path / "afile"), cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_draw_limits_its_size_as_viz_does(tmp_path: Path) -> None:
+    big = run("draw", "y = x*x*x*x*x*x*x*x", "--at", "x=2", "--max-nodes", "3", "-o",
+              str(tmp_path / "g.svg"))
+    assert big.returncode == 2 and "more than max_nodes=3" in big.stderr
+    assert "--max-nodes" in big.stderr and list(tmp_path.iterdir()) == []
+    bad = run("draw", "y = x*x", "--at", "x=2", "--collapse", "0", "-o", str(tmp_path / "g.svg"))
+    assert bad.returncode == 2 and "--collapse: '0' is not auto, none or a depth" in bad.stderr
+    ok = run("draw", "y = x*x", "--at", "x=2", "--collapse", "none", "--max-nodes", "10", "-o",
+             str(tmp_path / "g.svg"))
+    assert ok.returncode == 0 and (tmp_path / "g.svg").exists()

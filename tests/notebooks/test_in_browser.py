@@ -53,10 +53,11 @@ def test_a_lesson_shows_its_graphs_plots_and_player(browser: Any, notebook: Path
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(exported(notebook, tmp_path).as_uri())
     page.wait_for_load_state("load")
-    # Graphviz drawings: SVG outputs (nbconvert embeds them as images) and the player's frames.
+    # Graphviz drawings: images of their SVG (as untrusted notebooks keep them), the players'
+    # drawings (inline SVG once their script has run), and matplotlib figures (PNG).
     graphs = (page.locator("img[src^='data:image/svg+xml']").count()
-              + page.locator("svg g.graph").count())
-    plots = page.locator("img[src^='data:image/png']").count()  # matplotlib figures
+              + page.locator(".agc-stage svg g.graph").count())
+    plots = page.locator("img[src^='data:image/png']").count()
     assert graphs + plots > 0, "a lesson shows pictures"
     broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth))"
                            ".length")
@@ -66,15 +67,33 @@ def test_a_lesson_shows_its_graphs_plots_and_player(browser: Any, notebook: Path
         assert graphs > 0
     if "plot_" in source or "plt." in source:
         assert plots > 0
+    assert "viz.diagram.Diagram at 0x" not in page.content()
     players = page.locator(".agc-player")
     for i in range(players.count()):
         player = players.nth(i)
-        visible = player.locator(".agc-frame:visible")
-        assert visible.count() == 1
-        assert visible.get_attribute("data-frame") == "0"  # the script ran and rewound
+        assert player.get_attribute("data-frame") == "0"  # the script ran and rewound
+        last = int(player.locator("input[type=range]").get_attribute("max") or 0)
         player.locator("[data-step=next]").click()
-        assert visible.get_attribute("data-frame") == "1"
-        assert player.locator(".agc-counter").inner_text().startswith("frame 1 of ")
-        assert player.locator(".agc-frame:visible svg g.graph").count() == 1
+        assert player.get_attribute("data-frame") == "1"
+        assert player.locator(".agc-counter").inner_text() == f"frame 1 of {last}"
+        player.locator(".agc-caption").click()
+        page.keyboard.press("End")
+        assert player.get_attribute("data-frame") == str(last)
+        page.keyboard.press("ArrowLeft")
+        assert player.get_attribute("data-frame") == str(last - 1)
+        _caption_matches_the_box(player)
+        assert player.locator(".agc-stage svg g.graph").count() == 1
     assert errors == [], f"JavaScript errors: {errors}"
     page.close()
+
+
+def _caption_matches_the_box(player: Any) -> None:
+    """In a backward frame, the focus node's box shows the gradient its caption computes."""
+    focus, grad = player.get_attribute("data-focus"), player.get_attribute("data-focus-grad")
+    assert focus and grad, "the last frames are backward steps"
+    assert f"= {grad}" in player.locator(".agc-caption").inner_text()
+    texts = player.evaluate(
+        """(root, id) => [...root.querySelectorAll('.agc-stage g.node')]
+               .filter(g => g.querySelector('title').textContent === id)
+               .flatMap(g => [...g.querySelectorAll('text')].map(t => t.textContent))""", focus)
+    assert f"grad {grad}" in texts

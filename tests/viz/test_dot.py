@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,7 @@ def test_colour_follows_gradient_sign_and_flags_dead_and_non_finite_nodes() -> N
     lines = {line.split(" [")[0].strip(): line for line in source.splitlines() if "[label" in line}
     assert "fillcolor=\"#5fa3cc\"" in lines["n0"]  # x1: grad -1.5, the largest negative: blue
     assert "fillcolor=\"#e69d91\"" in lines["n1"]  # w1: grad +1: red
-    assert "style=\"filled,dashed\"" in lines["n4"]  # w2: grad 0, nothing flows
+    assert "fillcolor=gray80" in lines["n4"] and "dashed" not in lines["n4"]  # w2: no flow
     nan_source = draw(o, grads={o: math.nan}).source
     assert "grad nan" in nan_source and "#c51b7d" in nan_source
     plain = draw(o, color=False).source
@@ -204,3 +205,31 @@ def test_a_collapsed_layer_shows_its_outputs_data_and_grad() -> None:
     outputs = [neuron.data for neuron in model.layers[0]([0.5, -1.0])]
     assert f"out {outputs[0]:.4g}, {outputs[1]:.4g}, {outputs[2]:.4g}" in layer
     assert "| grad " in layer and "3 outputs" in layer
+
+
+def test_a_zero_gradient_is_flagged_only_after_a_backward_pass() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 0.0).relu()
+    y.label = "y"
+    before = draw(y)
+    assert "gray80" not in before.source and "before any backward pass" in before.description
+    y.backward()
+    after = draw(y)
+    assert "gray80" in after.source  # x: nothing flows through the relu at 0
+    assert after.description == "the graph of y = 0, dy/dy = 1: 3 values, 2 operations"
+
+
+def test_a_graph_too_large_is_refused_before_it_is_read() -> None:
+    x = Value(1.0)
+    for _ in range(30_000):
+        x = x * 1.0
+    with pytest.raises(GraphTooLarge, match=r"more than 500 values.*max_nodes=5.*--max-nodes"):
+        draw(x, max_nodes=5)
+    # The refusal counts no further than its limit: a graph 50 times larger costs no more.
+    big = Value(1.0)
+    for _ in range(300_000):
+        big = big + 1.0
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLarge):
+        draw(big, max_nodes=5)
+    assert time.perf_counter() - start < 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -80,8 +82,17 @@ def test_display_in_jupyter_uses_our_renderer(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no system dot: a plain Digraph would fail here
     bundle = draw(micrograd_example())._repr_mimebundle_()
-    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
-    assert ["L", "data -8", "grad 1"] in svg_nodes(bundle["image/svg+xml"].encode()).values()
+    # What untrusted notebooks keep: the SVG as an <img> in HTML, and a PNG; and words.
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', bundle["text/html"])
+    assert uri is not None and 'style="max-width:none"' in bundle["text/html"]
+    svg = base64.b64decode(uri.group(1))
+    assert ["L", "data -8", "grad 1"] in svg_nodes(svg).values()
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert bundle["text/plain"] == "the graph of L = -8, dL/dL = 1: 7 values, 3 operations"
+    assert f'alt="{bundle["text/plain"]}"' in bundle["text/html"]
+    assert set(draw(micrograd_example())._repr_mimebundle_(include=["image/png"])) == {
+        "image/png"}
 
 
 def test_verbose_says_which_renderer_was_used(capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,3 +156,11 @@ def test_a_label_with_a_line_break_keeps_it() -> None:
     v = Value(1.0, label="first\nsecond")
     texts = next(t for t in svg_nodes(render(v * 2)).values() if "first" in t)
     assert texts[:2] == ["first", "second"]
+
+
+def test_the_legend_says_what_colours_and_lines_mean() -> None:
+    legend = viz.legend()
+    texts = [t for node in svg_nodes(legend.pipe(format="svg")).values() for t in node]
+    assert any("no gradient flows" in t for t in texts)
+    assert any("a number written into the expression" in t for t in texts)
+    assert legend.description.startswith("the legend")
