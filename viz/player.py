@@ -76,7 +76,7 @@ class _Names:
     def __call__(self, value: Value) -> str:
         node = self.by_id[self.ids[value]]
         if node.constant:
-            return self.number(node.data)
+            return f"({self.number(node.data)})"  # dL/d(-2): a number written in the formula
         return node.label or node.id
 
     def number(self, x: float | None) -> str:
