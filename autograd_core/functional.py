@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
-from .graph import Record, _backward_pass, operand_data
+from .graph import Record, gradients, operand_data
 from .ops import OPS
 from .value import Constant, Value, recording
 
@@ -26,13 +26,11 @@ __all__ = ["grad", "hessian", "backward_steps", "local_grads", "BackwardStep", "
 
 
 def _gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
-    """d(root)/d(node) for every node a gradient reached, in a dict (no `.grad` is written)."""
+    """d(root)/d(node) for every node of the graph, in a dict (no `.grad` is written)."""
     if not create_graph:
-        with _backward_pass(root) as summed:
-            return {node: node._grad_sum for node in summed}
-    # As in PyTorch, a graph of the gradients is recorded even inside no_grad().
-    with recording(), _backward_pass(root, Constant(1.0), create_graph=True) as summed:
-        return {node: node._grad_sum for node in summed}
+        return gradients(root)
+    with recording():  # as in PyTorch, a graph of the gradients is recorded even in no_grad()
+        return gradients(root, Constant(1.0), create_graph=True)
 
 
 @overload
@@ -46,8 +44,8 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
 
     `inputs` is one Value (one gradient is returned) or a sequence (a list is returned). An
     input the output does not depend on gets 0. With `create_graph=True` the gradients are
-    Values that can be differentiated again (second derivatives, Hessians). Like `backward`, it
-    must not run over a graph another thread is running a backward pass over.
+    Values that can be differentiated again (second derivatives, Hessians). Several threads
+    may run it at once, over graphs that share nodes.
 
     >>> from autograd_core import Value
     >>> x = Value(2.0)
@@ -111,8 +109,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     [('a', -3.0, -3.0), ('b', 2.0, 2.0)]
     """
     record: Record = []
-    with _backward_pass(root, record=record):
-        pass  # the record is complete, and the scratch cleared, before the first step is shown
+    gradients(root, record=record)  # the record is complete before the first step is shown
     for node, g, contributions in record:
         edges = tuple(Edge(parent, local, 0.0 if c is None else c)
                       for parent, local, c in zip(node.parents, local_grads(node), contributions))

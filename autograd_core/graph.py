@@ -1,11 +1,10 @@
 """Walking the graph: the topological order and the backward pass.
 
 There is one walker, `_walk`. It visits nodes in reverse topological order, calls each node's
-op-table VJP and sums the contributions that reach every node in the node's scratch slot
-`_grad_sum`: it never writes `.grad`. `backward()` commits the sums to `.grad` only once the whole
-pass has succeeded; `functional.grad()` returns them instead, and `functional.backward_steps()`
-replays a record of the pass one node at a time. `_backward_pass` clears the scratch slots
-afterwards, also when the pass fails.
+op-table VJP and sums the contributions that reach every node in a dict local to the pass: it
+writes nothing on the nodes. `backward()` commits the sums to `.grad` only once the whole pass
+has succeeded, all or nothing; `functional.grad()` returns them instead, and
+`functional.backward_steps()` replays a record of the pass one node at a time.
 
 This module knows nodes only through the `Node` protocol below; `value.py` builds on it.
 The walk as a lecture gives it, without the speed-ups, is `docs/walkthrough.py`.
@@ -14,14 +13,15 @@ The walk as a lecture gives it, without the speed-ups, is `docs/walkthrough.py`.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from .ops import OPS, OpError, describe_call, failure_reason
 
-__all__ = ["Node", "MANY", "topological_order", "backward", "operand_data"]
+__all__ = ["Node", "MANY", "topological_order", "gradients", "backward", "operand_data"]
 
 _isfinite = math.isfinite
 
@@ -42,7 +42,7 @@ MANY = _Many()
 
 
 class Node(Protocol):
-    """What the walker reads and writes on a node (`Value` is the one implementation).
+    """What the walker reads on a node, and `backward` writes (`Value` is the implementation).
 
     The parents are kept in two slots rather than in a tuple of their own (one object fewer per
     node; the numbers are in docs/design.md):
@@ -50,7 +50,6 @@ class Node(Protocol):
       one parent x    _first = x                         _second = None
       two, a and b    _first = a                         _second = b
       more            _first = the tuple of all of them  _second = MANY
-    `_grad_sum` is the scratch space of a backward pass in progress (None outside one).
     """
 
     data: float
@@ -59,7 +58,6 @@ class Node(Protocol):
     label: str
     _first: Any
     _second: Any
-    _grad_sum: Any
 
     @property
     def parents(self) -> tuple[Node, ...]: ...
@@ -128,54 +126,39 @@ def _depth_first(stack: list[Any], leaves: bool) -> list[Any]:
 Record = list[tuple[Any, Any, Sequence[Any]]]
 
 
-@contextmanager
-def _backward_pass(root: Any, seed: Any = 1.0, create_graph: bool = False,
-                   record: Record | None = None) -> Iterator[list[Any]]:
-    """The backward pass, its gradients held on the nodes while the block runs.
+def gradients(root: Any, seed: Any = 1.0, create_graph: bool = False,
+              record: Record | None = None) -> dict[Any, Any]:
+    """d(root)/d(node) for every node of the graph, in a dict local to this pass.
 
     Visits the nodes in reverse topological order, so a node's gradient is complete before its
-    turn; calls the node's op VJP and adds each contribution to the parent's `_grad_sum`. It
-    yields `summed`, every node whose `_grad_sum` the pass set: inside the block that holds
-    d(root)/d(node) (0 for a node nothing reached); afterwards, also on failure, it is None
-    again. It writes no `.grad`, and refuses a gradient that overflowed.
+    turn, calls the node's op VJP and adds each contribution to its parent's sum (0 for a node
+    nothing reached). It writes nothing on any node, so an interrupted pass leaves nothing
+    behind and passes in several threads over shared nodes do not meet. It refuses a gradient
+    that overflowed.
 
     `seed` is d(root)/d(root). With `create_graph` the VJPs are called on the nodes themselves
     (the caller makes the seed a Value and turns recording on), so the gradients are Values
     that can be differentiated again. With `record`, appends (node, gradient, contributions to
     its parents) for every node, root first, as `backward_steps` shows them.
     """
-    summed: list[Node] = []
-    try:
-        _walk(root, seed, create_graph, record, summed)
-        if not create_graph and not all(map(_isfinite, map(_grad_sum_of, summed))):
-            _refuse_overflow(root)
-        yield summed
-    finally:
-        for node in summed:
-            node._grad_sum = None
+    grads = _walk(root, seed, create_graph, record)
+    if not create_graph and not all(map(_isfinite, grads.values())):
+        _refuse_overflow(root, grads)
+    return grads
 
 
-_grad_sum_of = attrgetter("_grad_sum")
-
-
-def _walk(root: Any, seed: Any, create_graph: bool, record: Record | None,
-          summed: list[Any]) -> None:
-    """Sum d(root)/d(node) into `_grad_sum` of every node reached, listing them in `summed`.
-
-    The plain version of this loop is `backward` in docs/walkthrough.py; this one keeps the
-    sums on the nodes instead of in a dict, skips the leaves' turns and unrolls two parents.
-    """
+def _walk(root: Any, seed: Any, create_graph: bool, record: Record | None) -> dict[Any, Any]:
+    """The sums of `gradients`. The plain version of this loop is `backward` in
+    docs/walkthrough.py; this one skips the leaves' turns and unrolls two parents."""
     order = _depth_first([root], leaves=record is not None)
-    summed.append(root)
-    root._grad_sum = seed
-    add_to_summed = summed.append
+    grads: dict[Any, Any] = {root: seed}
+    get = grads.get
     for node in reversed(order):
-        g = node._grad_sum
+        g = get(node)
         first, second = node._first, node._second
         if g is None or first is None:  # a node nothing flowed to, or a leaf: nothing to send
             if g is None:  # no gradient reached it (it is behind a step, say): d(root)/d(node) = 0
-                add_to_summed(node)
-                node._grad_sum = g = 0.0
+                grads[node] = g = 0.0
             if record is not None:
                 record.append((node, g, (None,) * len(node.parents)))
             continue
@@ -199,54 +182,80 @@ def _walk(root: Any, seed: Any, create_graph: bool, record: Record | None,
             # fast path; plain version: the loop in the else branch. Two parents unrolled.
             c1, c2 = contributions
             if c1 is not None:
-                previous = first._grad_sum
-                if previous is None:
-                    add_to_summed(first)
-                    first._grad_sum = c1
-                else:
-                    first._grad_sum = previous + c1
+                previous = get(first)
+                grads[first] = c1 if previous is None else previous + c1
             if c2 is not None:
-                previous = second._grad_sum
-                if previous is None:
-                    add_to_summed(second)
-                    second._grad_sum = c2
-                else:
-                    second._grad_sum = previous + c2
+                previous = get(second)
+                grads[second] = c2 if previous is None else previous + c2
         else:
             for parent, c in zip(many, contributions):
                 if c is not None:
-                    previous = parent._grad_sum
-                    if previous is None:
-                        add_to_summed(parent)
-                        parent._grad_sum = c
-                    else:
-                        parent._grad_sum = previous + c
+                    previous = get(parent)
+                    grads[parent] = c if previous is None else previous + c
         if record is not None:
             record.append((node, g, contributions))
+    return grads
 
 
 def backward(root: Any) -> None:
     """Set `.grad` of every node to d(root)/d(node), accumulating into leaves.
 
     Interior gradients are reset by every call, so calling twice doubles every leaf gradient
-    exactly (and never more). The pass runs to completion before any `.grad` is written, so an
-    error leaves every gradient as it was.
-
-    The pass sums gradients on the nodes themselves, so two threads must not run backward (or
-    `grad`) over the same graph at the same moment.
+    exactly (and never more). All or nothing: the pass runs to completion before any `.grad`
+    is written, and the writing itself is undone if anything interrupts it (an exception, a
+    Ctrl-C), so a failed call leaves every gradient as it was. Passes in several threads may
+    share nodes: each sums in its own dict, and the writing is one at a time.
     """
-    with _backward_pass(root) as summed:
-        for node in summed:
-            g = node._grad_sum
-            node._grad_sum = None
-            if node._first is not None:  # it has parents
-                node.grad = g
-            else:
-                node.grad += g
-        summed.clear()  # every _grad_sum is None again: nothing left for _backward_pass to do
+    _commit(gradients(root))
 
 
-def _refuse_overflow(root: Any) -> None:
+# The writing of .grad, one pass at a time: two threads adding into a shared leaf would
+# otherwise lose one of the additions.
+_commit_lock = threading.Lock()
+
+
+def _commit(grads: dict[Any, Any]) -> None:
+    """Write a pass's gradients: interior nodes are assigned, leaves accumulate.
+
+    All or nothing. Signals are held back while it writes (in the main thread, where Python
+    runs signal handlers), so a Ctrl-C cannot land in the middle; one that arrived meanwhile is
+    handled as the writing ends, and then, like any exception in the middle, it undoes every
+    gradient written, so the call that raised it changed nothing.
+    """
+    with _commit_lock:
+        old = [node.grad for node in grads]  # numbers only: no object per node to collect
+        try:
+            with _signals_held():
+                for node, g in grads.items():
+                    if node._first is not None:  # it has parents
+                        node.grad = g
+                    else:
+                        node.grad += g
+        except BaseException:
+            with _signals_held():  # a second Ctrl-C waits until the gradients are back
+                for node, g in zip(grads, old):
+                    node.grad = g
+            raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold every signal back inside the block; those that arrived are handled after it."""
+    if not _CAN_HOLD or threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers run only in the main thread: nothing to hold elsewhere
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_CAN_HOLD = hasattr(signal, "pthread_sigmask")  # not on Windows, where Ctrl-C can still land
+_ALL_SIGNALS = signal.valid_signals() if _CAN_HOLD else set()
+
+
+def _refuse_overflow(root: Any, grads: dict[Any, Any]) -> None:
     # Non-finite data that the user put into the graph may legitimately give non-finite
     # gradients (as in PyTorch), so then nothing is refused; from finite data, an inf or NaN
     # gradient is an overflow we refuse to hide. This runs only when something is not finite.
@@ -254,7 +263,7 @@ def _refuse_overflow(root: Any) -> None:
     if not all(_isfinite(node.data) for node in order):
         return
     for node in reversed(order):  # the first one the pass reached is where it went wrong
-        g = node._grad_sum
+        g = grads.get(node)
         if g is not None and not _isfinite(g):
             name = f"{node.label!r} " if node.label else ""
             what = (describe_call(OPS[node.op], node.parents) if node.parents

@@ -94,7 +94,6 @@ def _binary(op_name: str, qualname: str, reflected: bool = False
         node.grad = 0.0
         node.label = ""
         node.scope = _scope.get()
-        node._grad_sum = None
         if _recording.get():
             node.op = op_name
             node._first = x
@@ -122,8 +121,8 @@ class Value:
 
     # The parents are kept in two slots, `_first` and `_second`, laid out as graph.Node says;
     # `parents` puts them back together. The layout follows the number of operands, not the
-    # op: `apply("sum", a, b)` has two. `_grad_sum` is the backward pass's scratch space.
-    __slots__ = ("data", "grad", "op", "label", "scope", "_first", "_second", "_grad_sum")
+    # op: `apply("sum", a, b)` has two.
+    __slots__ = ("data", "grad", "op", "label", "scope", "_first", "_second")
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected operators
 
     data: float
@@ -133,7 +132,6 @@ class Value:
     scope: str
     _first: Any
     _second: Any
-    _grad_sum: Any
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data, f"{type(self).__name__}()")
@@ -141,7 +139,7 @@ class Value:
         self.op = ""
         self.label = label
         self.scope = _scope.get()
-        self._first = self._second = self._grad_sum = None
+        self._first = self._second = None
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -300,7 +298,7 @@ def _constant(x: object, op_name: str = "") -> Constant:
     node.op = ""
     node.label = ""
     node.scope = _scope.get()
-    node._first = node._second = node._grad_sum = None
+    node._first = node._second = None
     return node
 
 
@@ -314,7 +312,6 @@ def _node(data: float, op_name: str, first: Any, second: Any) -> Value:
     node.grad = 0.0
     node.label = ""
     node.scope = _scope.get()
-    node._grad_sum = None
     if _recording.get():
         node.op = op_name
         node._first = first

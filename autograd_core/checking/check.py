@@ -410,6 +410,9 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
     when it equals the true value to the precision it was written with ("-0.41" for -0.4096,
     "-3e-6" for -3.42e-6; a written 0 claims exactly zero); `tolerance` (absolute) overrides.
     """
+    if tolerance is not None and not (isinstance(tolerance, (int, float))
+                                      and math.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
     if isinstance(program_or_graph, str):
         program_or_graph = parse_program(program_or_graph, at or {})
     elif at:

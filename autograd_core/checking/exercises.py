@@ -7,6 +7,8 @@ with blanks; `autograd-core check sheet.toml` judges it.
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,25 +117,68 @@ def _toml() -> Any:
     return tomllib
 
 
+# A worksheet is a page of text. Past this size, or with a dotted key of more parts than this,
+# it is refused before TOML reads it (TOML's dotted keys take time that grows with their square).
+MAX_WORKSHEET_BYTES = 64_000
+MAX_KEY_PARTS = 8
+_PART = r"""(?:[\w-]+|"[^"\n]*"|'[^'\n]*')"""
+_LONG_DOTTED_KEY = re.compile(rf"{_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PARTS},}}")
+
+
 def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, Any]]:
     """(program, point, answers) from a worksheet file, or a WorksheetError saying what is wrong."""
     path = Path(path)
-    try:
-        data = _toml().loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WorksheetError(f"cannot read {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WorksheetError(f"{path} is not a valid TOML worksheet: {exc}") from None
+    data = _parsed(path)
     program = data.get("program")
     if not isinstance(program, str):
         raise WorksheetError(f"{path}: the worksheet needs `program = \"\"\"...\"\"\"`")
     at, answers = data.get("at", {}), data.get("answers")
-    if not isinstance(at, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                           for v in at.values()):
+    if not isinstance(at, dict):
         raise WorksheetError(f"{path}: [at] must give a number for each input")
     if not isinstance(answers, dict) or not answers:
         raise WorksheetError(f"{path}: the worksheet needs an [answers] table")
-    return program, {k: float(v) for k, v in at.items()}, answers
+    return program, {name: _input(path, name, value) for name, value in at.items()}, answers
+
+
+def _parsed(path: Path) -> dict[str, Any]:
+    """The worksheet's TOML, read only if it is of a worksheet's size and shape."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_WORKSHEET_BYTES + 1)
+    except OSError as exc:
+        raise WorksheetError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_WORKSHEET_BYTES:
+        raise WorksheetError(f"{path} is larger than a worksheet may be "
+                             f"({MAX_WORKSHEET_BYTES:,} bytes)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorksheetError(f"{path} is not a valid TOML worksheet: {exc}") from None
+    long_key = _LONG_DOTTED_KEY.search(text)
+    if long_key:
+        line = text.count("\n", 0, long_key.start()) + 1
+        raise WorksheetError(f"{path}, line {line}: a dotted key of more than {MAX_KEY_PARTS} "
+                             "parts; a worksheet needs none")
+    try:
+        data: dict[str, Any] = _toml().loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: brackets nested thousands deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise WorksheetError(f"{path} is not a valid TOML worksheet: {reason}") from None
+    return data
+
+
+def _input(path: Path, name: str, value: object) -> float:
+    """An input's number from [at]: a finite real number, or an error naming the entry."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise WorksheetError(f"{path}: [at] {name} = {value!r}: each input needs a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise WorksheetError(f"{path}: [at] {name} = {value!r:.40}: not a finite number, so no "
+                             "answer could be judged against it")
+    return number
 
 
 def check_worksheet(path: str | Path) -> CheckReport:

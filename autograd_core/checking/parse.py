@@ -284,10 +284,16 @@ def _syntax_tree(text: str) -> ast.Module:
 
 
 def _inputs(values: Mapping[str, float]) -> dict[str, Value]:
-    """A labelled leaf for each input."""
-    for name in values:
+    """A labelled leaf for each input: a finite number."""
+    for name, number in values.items():
         if name in FUNCTIONS:
             raise ExpressionError(f"{name!r} is a function; it cannot be an input")
+        try:
+            finite = math.isfinite(number)
+        except (TypeError, OverflowError):  # a string, or an int too large for a float
+            finite = False
+        if not finite:
+            raise ExpressionError(f"input {name} = {number!r:.40}: needs a finite number")
     return {name: Value(number, label=name) for name, number in values.items()}
 
 

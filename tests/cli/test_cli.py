@@ -178,3 +178,11 @@ def test_draw_limits_its_size_as_viz_does(tmp_path: Path) -> None:
     ok = run("draw", "y = x*x", "--at", "x=2", "--collapse", "none", "--max-nodes", "10", "-o",
              str(tmp_path / "g.svg"))
     assert ok.returncode == 0 and (tmp_path / "g.svg").exists()
+
+
+def test_check_refuses_a_worksheet_with_an_infinite_point(tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.toml"
+    sheet.write_text('program = "y = x * 2"\n[at]\nx = inf\n[answers]\n"dy/dx" = "7"\n')
+    result = run("check", str(sheet))
+    assert result.returncode == 2 and "[at] x = inf: not a finite number" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
