@@ -28,6 +28,7 @@ from .checking import (
     parse,
 )
 from .dispatch import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
+from .files import write_file
 from .functional import BackwardStep, Edge, backward_steps, grad, hessian, local_grads
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import backward, topological_order
@@ -62,4 +63,5 @@ __all__ = [
     "parse", "Program", "ExpressionError", "check", "explain", "CheckReport", "AnswerRow",
     "Explanation",
     "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",
+    "write_file",
 ]

@@ -26,13 +26,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autograd_core import Constant, Value, scope
+from autograd_core import Constant, Value, scope, write_file
 
 from .checks import check_flag
 
@@ -323,20 +322,7 @@ class Module:
                                  f"{parameter.data}")
         text = json.dumps({"format": FORMAT, "version": FORMAT_VERSION,
                            "model": type(self).__name__, "state": state}, indent=1)
-        target = Path(path)
-        # Write a temporary file next to the target, then rename it over the target: a rename
-        # is atomic, so a crash leaves either the old file or the new one, never half of one.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_file(path, text.encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters written by `save`; a corrupt or mismatched file changes nothing."""

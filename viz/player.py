@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograd_core import BackwardStep, Value, backward_steps, explain
+from autograd_core import BackwardStep, Value, backward_steps, explain, write_file
 
 from .dot import DrawOptions, build, shown_scopes
 from .embed import data_uri, svg_size
 from .graph import Graph, GraphNode, GraphTooLarge, count_upto, extract
-from .renderer import atomic_write, render
+from .renderer import render
 
 __all__ = ["Frame", "StepThrough", "step_through"]
 
@@ -272,7 +272,7 @@ class StepThrough:
         page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                 "<title>Forward and backward pass, step by step</title></head><body>\n"
                 f"{self.html(autoplay)}\n</body></html>\n")
-        return atomic_write(target, page.encode("utf-8"))
+        return write_file(target, page.encode("utf-8"))
 
 
 def _checked_size(root: Value, max_nodes: int) -> Value:

@@ -19,13 +19,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograd_core import write_file
+
 __all__ = ["Renderer", "RendererNotFound", "RenderError", "find_renderer", "render",
-           "dot_source", "atomic_write", "ENV_VAR"]
+           "dot_source", "ENV_VAR"]
 
 ENV_VAR = "AUTOGRAD_CORE_DOT"
 RASTER_FORMATS = {"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"}
@@ -128,7 +129,7 @@ def render(graph: object, path: str | os.PathLike[str] | None = None, format: st
     output = _run(renderer, source, fmt, timeout)
     if verbose:
         print(f"viz: rendered {fmt} with {renderer.kind} ({renderer.path})", file=sys.stderr)
-    return output if target is None else atomic_write(target, output)
+    return output if target is None else write_file(target, output)
 
 
 def _check_format(renderer: Renderer, fmt: str) -> None:
@@ -151,18 +152,3 @@ def _run(renderer: Renderer, source: str, fmt: str, timeout: float) -> bytes:
     if result.returncode != 0 or not result.stdout:
         raise RenderError(f"{renderer.kind} failed: {result.stderr.decode(errors='replace')}")
     return result.stdout
-
-
-def atomic_write(target: Path, data: bytes) -> Path:
-    """Write a file so that it is either complete or absent: write a temporary file, rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a drawing is an ordinary file
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
