@@ -55,6 +55,9 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Fa
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if not isinstance(inputs, (Value, Sequence)):
+        raise TypeError(f"grad: inputs must be a Value or a sequence of Values, got "
+                        f"{type(inputs).__name__}")
     targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for i, target in enumerate(targets):
         if not isinstance(target, Value):
@@ -74,6 +77,9 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
     >>> hessian(x * x * y, [x, y])   # f = x**2 y
     [[4.0, 2.0], [2.0, 0.0]]
     """
+    if isinstance(inputs, Value) or not isinstance(inputs, Sequence):
+        raise TypeError(f"hessian: inputs must be a sequence of Values (for one input x, [x]), "
+                        f"got {type(inputs).__name__}")
     first = grad(output, inputs, create_graph=True)
     return [[float(g) for g in grad(first_i, inputs)] for first_i in first]
 

@@ -16,6 +16,7 @@ x1         0.5        2.78645      2.78645      ...        yes
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,8 @@ def numerical_grad(f: Function, inputs: Sequence[Value | float], eps: float = 1e
     >>> [round(g, 6) for g in numerical_grad(lambda x: x ** 3, [2.0])]
     [12.0]
     """
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < math.inf:
+        raise ValueError(f"numerical_grad: eps must be a finite number > 0, got {eps!r}")
     point = [x for _, x in _inputs(inputs)]
 
     def f_at(xs: list[float]) -> float:

@@ -141,6 +141,8 @@ def gradients(root: Any, seed: Any = 1.0, create_graph: bool = False,
     that can be differentiated again. With `record`, appends (node, gradient, contributions to
     its parents) for every node, root first, as `backward_steps` shows them.
     """
+    if not hasattr(root, "_second"):
+        raise TypeError(f"backward needs a Value, got {type(root).__name__}: {root!r:.40}")
     grads = _walk(root, seed, create_graph, record)
     if not create_graph and not all(map(_isfinite, grads.values())):
         _refuse_overflow(root, grads)

@@ -18,10 +18,11 @@ every number that went into it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -135,6 +136,9 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data, f"{type(self).__name__}()")
+        if type(label) is not str:
+            raise TypeError(f"{type(self).__name__}(): label must be a str, got "
+                            f"{type(label).__name__}: {label!r:.40}")
         self.grad = 0.0
         self.op = ""
         self.label = label
@@ -381,6 +385,10 @@ def sum_values(values: Iterable[Value | float]) -> Value:
 
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
     """w1*x1 + ... + wn*xn as a single node whose parents are the weights, then the inputs."""
+    for name, given in (("weights", weights), ("inputs", inputs)):
+        if isinstance(given, Value) or not isinstance(given, Iterable):
+            raise TypeError(f"dot: {name} must be a sequence of Values or numbers, got "
+                            f"{type(given).__name__}")
     weights, inputs = tuple(weights), tuple(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
@@ -401,9 +409,43 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
     return apply("logsumexp", *values)
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
+class _RecordingMode:
+    """A context manager and decorator that turns recording on or off (see no_grad)."""
+
+    __slots__ = ("_tokens",)
+    _records = True
+
+    def __init__(self) -> None:
+        self._tokens: list[Any] = []  # one per `with` entered and not yet left: reusable, nested
+
+    def __enter__(self) -> None:
+        self._tokens.append(_recording.set(self._records))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _recording.reset(self._tokens.pop())
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        name = f"{type(self).__name__}()"
+        if (inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn)
+                or inspect.isasyncgenfunction(fn)):
+            raise TypeError(f"{name} cannot decorate {fn.__qualname__}, a generator or async "
+                            f"function: the call returns before its body runs; write "
+                            f"`with {name}:` inside it")
+        mode = type(self)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode():  # a new one per call, so calls in several threads keep apart
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_RecordingMode):  # lower case: it is used like a function, `with no_grad():`
     """Inside this block operations compute values but record no graph (results are leaves).
+
+    A context manager, or a decorator (`@no_grad()`) of a plain function; one object may be
+    entered again, and nested.
 
     >>> x = Value(3.0)
     >>> with no_grad():
@@ -411,21 +453,15 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
-    token = _recording.set(False)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
+
+    __slots__ = ()
+    _records = False
 
 
-@contextmanager
-def recording() -> Iterator[None]:
+class recording(_RecordingMode):  # lower case, like no_grad
     """Record graphs inside this block even within no_grad() (as create_graph=True needs)."""
-    token = _recording.set(True)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
+
+    __slots__ = ()
 
 
 class scope:  # lower case: it is used like a function, `with scope("layer1"):`

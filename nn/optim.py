@@ -114,7 +114,7 @@ class Adam(Optimizer):
             raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r:.40}")
         self.beta1 = check_real(f"{owner}: betas[0]", betas[0], 0, 1, high_open=True)
         self.beta2 = check_real(f"{owner}: betas[1]", betas[1], 0, 1, high_open=True)
-        self.eps = check_real(f"{owner}: eps", eps)
+        self.eps = check_real(f"{owner}: eps", eps, low_open=True)  # 0 would divide by 0
         self.weight_decay = check_real(f"{owner}: weight_decay", weight_decay)
         self.amsgrad = check_flag(f"{owner}: amsgrad", amsgrad)
         self.maximize = check_flag(f"{owner}: maximize", maximize)
@@ -169,7 +169,7 @@ class RMSProp(Optimizer):
                  centered: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr)
         self.alpha = check_real("RMSProp: alpha", alpha)
-        self.eps = check_real("RMSProp: eps", eps)
+        self.eps = check_real("RMSProp: eps", eps, low_open=True)
         self.weight_decay = check_real("RMSProp: weight_decay", weight_decay)
         self.momentum = check_real("RMSProp: momentum", momentum)
         self.centered = check_flag("RMSProp: centered", centered)
@@ -188,7 +188,8 @@ class RMSProp(Optimizer):
             self.square_avg[i] = self.square_avg[i] * alpha + (1 - alpha) * g * g
             if self.centered:
                 self.grad_avg[i] += (g - self.grad_avg[i]) * (1 - alpha)
-                rms = math.sqrt(self.square_avg[i] - self.grad_avg[i] * self.grad_avg[i])
+                # The variance estimate; rounding can take it a hair below 0 (PyTorch: NaN).
+                rms = math.sqrt(max(0.0, self.square_avg[i] - self.grad_avg[i] ** 2))
             else:
                 rms = math.sqrt(self.square_avg[i])
             rms += self.eps
@@ -212,7 +213,7 @@ class Adagrad(Optimizer):
         self.lr_decay = check_real("Adagrad: lr_decay", lr_decay)
         self.weight_decay = check_real("Adagrad: weight_decay", weight_decay)
         initial = check_real("Adagrad: initial_accumulator_value", initial_accumulator_value)
-        self.eps = check_real("Adagrad: eps", eps)
+        self.eps = check_real("Adagrad: eps", eps, low_open=True)
         self.maximize = check_flag("Adagrad: maximize", maximize)
         self.t = 0
         self.sums = [initial] * len(self.params)

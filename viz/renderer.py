@@ -29,6 +29,7 @@ __all__ = ["Renderer", "RendererNotFound", "RenderError", "find_renderer", "rend
            "dot_source", "ENV_VAR"]
 
 ENV_VAR = "AUTOGRAD_CORE_DOT"
+PROBE_TIMEOUT = 30  # seconds a renderer may take to list its formats
 RASTER_FORMATS = {"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"}
 # A large PNG can take gigabytes unless its size is bounded: at most 40 x 40 inches at 96 dpi.
 RASTER_LIMITS = ["-Gsize=40,40", "-Gdpi=96"]
@@ -57,8 +58,12 @@ class Renderer:
 @functools.lru_cache(maxsize=8)
 def _formats(path: str) -> tuple[str, ...]:
     # Both renderers answer an unknown format with the list: '... Use one of: svg png ...'.
-    result = subprocess.run([path, "-Tnot-a-format"], input=b"digraph {}", capture_output=True,
-                            timeout=30, check=False)
+    try:
+        result = subprocess.run([path, "-Tnot-a-format"], input=b"digraph {}",
+                                capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"the renderer {path} did not answer within {PROBE_TIMEOUT} s (is "
+                          f"{ENV_VAR} a Graphviz dot?)") from None
     message = result.stderr.decode(errors="replace")
     if "Use one of:" not in message:
         return ()

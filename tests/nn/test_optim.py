@@ -113,7 +113,7 @@ def test_zero_grad_and_a_changed_learning_rate() -> None:
     (lambda: optim.AdamW([Value(1.0)], betas=0.9), TypeError, "AdamW: betas must be a pair"),
     (lambda: optim.RMSProp([Value(1.0)], centered=1), TypeError, "centered must be True or False"),
     (lambda: optim.Adagrad([Value(1.0)], eps=-1), ValueError,
-     "Adagrad: eps must be a finite number >= 0"),
+     "Adagrad: eps must be a finite number > 0"),
 ])
 def test_bad_arguments_are_named(call, error, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):

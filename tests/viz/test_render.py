@@ -164,3 +164,17 @@ def test_the_legend_says_what_colours_and_lines_mean() -> None:
     assert any("no gradient flows" in t for t in texts)
     assert any("a number written into the expression" in t for t in texts)
     assert legend.description.startswith("the legend")
+
+
+def test_a_renderer_that_hangs_is_one_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    hanging = tmp_path / "dot"
+    hanging.write_text("#!/bin/sh\nsleep 30\n")
+    hanging.chmod(0o755)
+    monkeypatch.setenv(render_module.ENV_VAR, str(hanging))
+    monkeypatch.setattr(render_module, "PROBE_TIMEOUT", 1)
+    render_module._formats.cache_clear()
+    with pytest.raises(RenderError, match=r"did not answer within 1 s \(is AUTOGRAD_CORE_DOT a "
+                                          r"Graphviz dot\?\)"):
+        render(micrograd_example())
+    render_module._formats.cache_clear()
