@@ -233,6 +233,12 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     ('{"format": "autograd-core.nn", "version": 1, "state": {"w": 1}}',
      "cannot load this state into MLP: missing keys: layers.0.neurons.0.w"),
     ('{"format": "autograd-core.nn", "version": 1}', 'no "state" entry'),
+    ('{"format": "autograd-core.nn", "version": 1, "model": "MLP", "state": '
+     '{"layers.0.neurons.0.w": [1' + "0" * 400 + ', 1.0], "layers.0.neurons.0.b": 0.0}}',
+     r"layers.0.neurons.0.w.0: expected a finite number, got 1000"),
+    ('{"format": "autograd-core.nn", "version": 1, "model": "MLP", "state": '
+     '{"layers.0.neurons.0.w": [1e400, 1.0], "layers.0.neurons.0.b": 0.0}}',
+     r"layers.0.neurons.0.w.0: expected a finite number, got inf"),
 ])
 def test_load_refuses_bad_files_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.json"
