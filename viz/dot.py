@@ -151,7 +151,9 @@ def _fmt(x: float | None, spec: str) -> str:
 
 # Unescaped { } | < > in a record label make both renderers draw a broken node silently; a
 # line break becomes \n (a line break inside the field, not a lost character).
-_RECORD_ESCAPES = str.maketrans({**{char: "\\" + char for char in "\\{}|<>\""}, "\n": "\\n"})
+# Graphviz reads record fields as escaped text with HTML entities: `&amp;` would draw as `&`.
+_RECORD_ESCAPES = str.maketrans({**{char: "\\" + char for char in "\\{}|<>\""}, "\n": "\\n",
+                                 "&": "&amp;"})
 
 
 def _escape_record(text: str) -> str:

@@ -147,13 +147,13 @@ def test_a_graph_too_large_is_refused_at_a_cost_that_grows_with_the_limit() -> N
 def test_labels_with_markup_are_shown_as_text_everywhere() -> None:
     x = Value(2.0, label="<b>x</b>")
     y = x * Value(3.0, label="{a|b}</script>")
-    y.label = "y&z"
+    y.label = "y&z &amp; &#945;"
     y.backward()
     page = step_through(y).html()
     assert "<b>x</b>" not in page.split('class="agc-data">')[0]  # escaped in captions
     assert "</script>" not in _script_text(page)  # the data cannot end its script early
     texts = [t for node in svg_nodes(_static_svg(page)).values() for t in node]
-    assert "<b>x</b>" in texts and "{a|b}</script>" in texts and "y&z" in texts
+    assert "<b>x</b>" in texts and "{a|b}</script>" in texts and "y&z &amp; &#945;" in texts
 
 
 def _script_text(page: str) -> str:
