@@ -252,7 +252,8 @@ class Value:
         """Fill in `.grad` of every node this one depends on: d(self)/d(node).
 
         Leaf gradients accumulate across calls (as in PyTorch); interior gradients are
-        recomputed by each call. Nothing is changed if the pass fails.
+        recomputed by each call. All or nothing: if the pass fails or is interrupted (Ctrl-C),
+        no gradient is changed.
         """
         backward(self)
 
@@ -361,6 +362,10 @@ def apply(op_name: str, *args: Value | float) -> Value:
             raise TypeError(f"{op_name} needs at least one operand")
     elif len(args) != op.arity:
         raise TypeError(f"{op_name} takes {op.arity} operand(s), got {len(args)}")
+    if op_name == "pow" and isinstance(args[1], Value) and not args[1].is_constant:
+        # pow sends its exponent no gradient: a Value exponent would silently get none.
+        raise TypeError("pow takes a number exponent; for a Value exponent use x ** w "
+                        "(the pow_value op), which sends the exponent its gradient")
     if len(args) == 1:
         return _apply1(op, as_value(args[0], op_name))
     # inlined copy of as_value

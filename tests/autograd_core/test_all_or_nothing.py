@@ -122,6 +122,20 @@ def test_an_exception_in_the_middle_of_writing_undoes_what_was_written() -> None
     assert loss.grad == 0.0 and loss.parents[0].grad == 0.0
 
 
+def _in_threads(work: Callable[[int], None], n: int) -> None:
+    """Run work(0), ..., work(n - 1) in n threads that switch as often as Python lets them."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+
+
 def test_grad_in_threads_over_a_shared_parameter_is_exact() -> None:
     shared = Value(1.5, label="w")
     errors: list[str] = []
@@ -136,34 +150,16 @@ def test_grad_in_threads_over_a_shared_parameter_is_exact() -> None:
             if abs(got - want) > 1e-12:
                 errors.append(f"{got} != {want}")
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _in_threads(work, 4)
     assert errors == []
 
 
 def test_backward_in_threads_adds_every_pass_into_shared_leaves() -> None:
     w = [Value(0.0) for _ in range(50)]
 
-    def work() -> None:
+    def work(seed: int) -> None:
         for _ in range(200):
             ag.sum([p * 1.0 for p in w]).backward()
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _in_threads(work, 4)
     assert {p.grad for p in w} == {800.0}  # 4 threads x 200 passes, none lost

@@ -99,3 +99,12 @@ def test_optimizers_refuse_an_eps_that_would_divide_by_zero_and_centered_rmsprop
         w.grad = g
         opt.step()
     assert math.isfinite(w.data)
+
+
+def test_pow_refuses_a_value_exponent_it_would_send_no_gradient() -> None:
+    x, w = Value(2.0), Value(3.0)
+    with pytest.raises(TypeError, match=r"pow takes a number exponent; for a Value exponent use "
+                                        r"x \*\* w"):
+        ag.apply("pow", x, w)
+    assert ag.apply("pow", x, 3.0).data == 8.0 and ag.grad(x ** w, w) == pytest.approx(
+        8.0 * math.log(2.0))

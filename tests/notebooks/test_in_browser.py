@@ -7,32 +7,14 @@ package, which drives that browser (it downloads no browser of its own here). Ru
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .jupyterlab import chromium_fixture  # noqa: F401  (the fixture `chromium`)
+
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
-# Chromium on a machine with no network beyond package registries: no background traffic.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def exported(notebook: Path, folder: Path) -> Path:
@@ -46,9 +28,9 @@ def exported(notebook: Path, folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_a_lesson_shows_its_graphs_plots_and_player(browser: Any, notebook: Path,
+def test_a_lesson_shows_its_graphs_plots_and_player(chromium: Any, notebook: Path,
                                                     tmp_path: Path) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 2000})
+    page = chromium.new_page(viewport={"width": 1200, "height": 2000})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(exported(notebook, tmp_path).as_uri())
