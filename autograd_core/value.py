@@ -22,11 +22,13 @@ import functools
 import inspect
 import math
 import numbers
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from .graph import MANY, backward, operand_data
+from .graph import MANY, backward, operand_data, topological_order
 from .ops import OPS, Op, OpError, describe_call, failure_reason
 
 __all__ = ["Value", "Constant", "apply", "as_value", "no_grad", "recording", "scope",
@@ -260,6 +262,81 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"{type(self).__name__}(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+    # --- pickle and copy.deepcopy, without recursion -------------------------------------------
+    # Pickled the plain way, a node's parents are part of its state, so a chain 100,000 deep
+    # recurses 100,000 deep. Instead the first node of a graph to be pickled (or deep-copied)
+    # lists its whole graph in topological order, each node with its parents, and every node
+    # in that list is written without its parents: each node is one object of the pickle
+    # (shared nodes stay shared), and restoring the list puts the parents back, in one loop.
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {"data": self.data, "grad": self.grad, "op": self.op, "label": self.label,
+                 "scope": self.scope}
+        if self._first is None or _in_flat_graph(self):
+            return state
+        return {**state, "graph": _flat_graph(self), "end": _GraphEnd()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.data, self.grad, self.op = state["data"], state["grad"], state["op"]
+        self.label, self.scope = state["label"], state["scope"]
+        self._first = self._second = None
+        graph = state.get("graph")
+        if graph is not None:
+            for node, parents in zip(graph[::2], graph[1::2]):
+                node._first, node._second = _slots(parents)
+            # The graph ends with this node's entry (with copy.copy, the original's).
+            self._first, self._second = _slots(graph[-1])
+
+
+class _FlatGraph(list):  # type: ignore[type-arg]
+    """A graph being pickled: node, its parents, node, its parents, ... (parents first)."""
+
+    __slots__ = ("__weakref__",)
+
+
+# The graph this thread is pickling or copying now: id(node) -> a weak reference to its list.
+# Ids, not nodes, so that nothing is kept alive here; the reference dies with the list if
+# pickling stops half-way, so no node stays written flat (and a reused id means nothing).
+_flattening = threading.local()
+
+
+def _in_flat_graph(node: Value) -> bool:
+    listed = getattr(_flattening, "nodes", {}).get(id(node))
+    return listed is not None and listed() is not None
+
+
+def _flat_graph(root: Value) -> _FlatGraph:
+    graph = _FlatGraph()
+    ref = weakref.ref(graph)
+    nodes = _flattening.__dict__.setdefault("nodes", {})
+    for node in topological_order(root):
+        if node._first is not None:
+            graph += (node, node.parents)
+            nodes[id(node)] = ref
+    return graph
+
+
+class _GraphEnd:
+    """Written after a flat graph: by then every node of it is written, so the nodes are
+    forgotten (pickle and deepcopy both handle a state's entries in order)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        _flattening.__dict__.pop("nodes", None)
+        return (_GraphEnd, ())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _GraphEnd:
+        _flattening.__dict__.pop("nodes", None)
+        return _GraphEnd()
+
+
+def _slots(parents: tuple[Value, ...]) -> tuple[Any, Any]:
+    """`_first` and `_second` for these parents (the layout of graph.Node)."""
+    if len(parents) == 1:
+        return parents[0], None
+    if len(parents) == 2:
+        return parents
+    return parents, MANY
 
 
 class Constant(Value):
