@@ -22,6 +22,7 @@ import functools
 import inspect
 import math
 import numbers
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -263,6 +264,10 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"{type(self).__name__}(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
+    if sys.platform == "emscripten":  # Pyodide: see _free_parents
+        def __del__(self) -> None:
+            _free_parents(self)
+
     # --- pickle and copy.deepcopy, without recursion -------------------------------------------
     # Pickled the plain way, a node's parents are part of its state, so a chain 100,000 deep
     # recurses 100,000 deep. Instead the first node of a graph to be pickled (or deep-copied)
@@ -287,6 +292,26 @@ class Value:
                 node._first, node._second = _slots(parents)
             # The graph ends with this node's entry (with copy.copy, the original's).
             self._first, self._second = _slots(graph[-1])
+
+
+def _free_parents(node: Value) -> None:
+    """Free the parents only this node holds, one at a time rather than nested.
+
+    CPython frees a long chain of nodes without nesting deeply (its "trashcan"), but in
+    Pyodide the stack is small and freeing a chain of a few thousand nodes overflowed it. So
+    there, and only there (this costs a Python call per node freed), a node being freed hands
+    its parents to a loop, which frees each parent that nothing else holds after taking its
+    own parents from it.
+    """
+    stack = [node._first, node._second]
+    node._first = node._second = None
+    while stack:
+        parent = stack.pop()
+        if isinstance(parent, tuple):  # more than two parents (graph.Node)
+            stack += parent
+        elif isinstance(parent, Value) and sys.getrefcount(parent) <= 2:  # `parent`, the call
+            stack += (parent._first, parent._second)
+            parent._first = parent._second = None
 
 
 class _FlatGraph(list):  # type: ignore[type-arg]

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
-__all__ = ["is_sequence", "check_int", "check_flag", "check_real", "check_choice",
+__all__ = ["is_sequence", "finite", "check_int", "check_flag", "check_real", "check_choice",
            "check_pair", "check_features"]
 
 
@@ -55,6 +55,14 @@ def check_flag(what: str, flag: object) -> bool:
     return flag
 
 
+def finite(x: object) -> bool:
+    """Whether a real number is a finite float (an int beyond a float, 10**400, is not)."""
+    try:
+        return math.isfinite(x)  # type: ignore[arg-type]
+    except OverflowError:
+        return False
+
+
 def check_real(what: str, x: object, low: float = 0.0, high: float = math.inf, *,
                low_open: bool = False, high_open: bool = False) -> float:
     """`x` as a finite float from `low` to `high`, each end included unless it is open.
@@ -63,11 +71,15 @@ def check_real(what: str, x: object, low: float = 0.0, high: float = math.inf, *
     """
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r:.40}")
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond a float, such as 10**400
+        value = math.inf
     above = low < value if low_open else low <= value
     below = value < high if high_open else value <= high
     if not (math.isfinite(value) and above and below):
-        raise ValueError(f"{what} must be {_allowed(low, high, low_open, high_open)}, got {x}")
+        raise ValueError(f"{what} must be {_allowed(low, high, low_open, high_open)}, "
+                         f"got {x!r:.40}")
     return value
 
 
@@ -120,7 +132,7 @@ def check_features(who: str, X: Sequence[Any]) -> int:
             if isinstance(feature, bool) or not isinstance(feature, Real):
                 raise TypeError(f"{who}: sample {index} holds a {type(feature).__name__} "
                                 f"({feature!r:.40}); features must be numbers")
-            if not math.isfinite(feature):
-                raise ValueError(f"{who}: sample {index} holds {feature}; features must be "
+            if not finite(feature):
+                raise ValueError(f"{who}: sample {index} holds {feature!r:.40}; features must be "
                                  "finite")
     return n_features

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from autograd_core import Constant, Value, scope, write_file
 
-from .checks import check_flag
+from .checks import check_flag, finite
 
 __all__ = ["Module", "FORMAT", "FORMAT_VERSION"]
 
@@ -92,20 +92,12 @@ def _describe(numbers: object) -> str:
     return f"{type(numbers).__name__} {numbers!r:.40}"
 
 
-def _finite(number: float) -> bool:
-    """Whether a number from a file is a finite float (an int of 400 digits is not)."""
-    try:
-        return math.isfinite(number)
-    except OverflowError:
-        return False
-
-
 def _shape_problems(group: Any, numbers: object, key: str) -> list[str]:
     """What is wrong with `numbers` as the new data of `group` (nothing: an empty list)."""
     if isinstance(group, Value):
         if isinstance(numbers, bool) or not isinstance(numbers, (int, float)):
             return [f"{key}: expected a number, got {_describe(numbers)}"]
-        if not _finite(numbers):
+        if not finite(numbers):
             return [f"{key}: expected a finite number, got {numbers!r:.40}"]
         return []
     if not isinstance(numbers, list) or len(numbers) != len(group):
@@ -124,7 +116,7 @@ def _buffer_problems(current: object, numbers: object, key: str) -> list[str]:
         return [problem for index, value in enumerate(numbers)
                 for problem in _buffer_problems(0.0, value, f"{key}.{index}")]
     if isinstance(numbers, bool) or not isinstance(numbers, (int, float)) or \
-            not _finite(numbers):
+            not finite(numbers):
         return [f"{key}: expected a finite number, got {_describe(numbers)}"]
     return []
 

@@ -108,3 +108,16 @@ def test_pow_refuses_a_value_exponent_it_would_send_no_gradient() -> None:
         ag.apply("pow", x, w)
     assert ag.apply("pow", x, 3.0).data == 8.0 and ag.grad(x ** w, w) == pytest.approx(
         8.0 * math.log(2.0))
+
+
+def test_numbers_too_large_for_a_float_are_named_in_nn() -> None:
+    import nn
+    from nn import optim
+
+    with pytest.raises(ValueError, match=r"SGD: lr must be a finite number >= 0, got 1000"):
+        optim.SGD([Value(1.0)], lr=10**400)
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=r"fit: data: sample 0 holds 1000.*features must be "
+                                         r"finite"):
+        nn.fit(model, ([[10**400, 1.0]] * 4, [0, 1, 0, 1]), "mse",
+               optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from viz import renderer as render_module
 from viz.dot import DrawOptions, build
 from viz.renderer import find_renderer, render
 
+from ..npm import install, node_and_npm
 from .conftest import micrograd_example, neuron
 
 PACKAGE = "@viz-js/viz"
@@ -41,8 +41,6 @@ VERSION = "3.31.0"  # Graphviz 16.1.0, the Graphviz graphviz-pure 0.2.2 ports
 # What npm's lock file records for that tarball (`npm view @viz-js/viz@3.31.0 dist.integrity`).
 INTEGRITY = ("sha512-r7zlQdRvcwvIpjHGgs+KNWHeE/P5/Dq7k8ZAKaMCbZqomxCBJV78gVuQYaHzFVca+kB0mX0f"
              "MW9UFevCOBG50A==")
-CACHE = Path(tempfile.gettempdir()) / "autograd-core-wasm"
-INSTALL_TIMEOUT = 300  # seconds: a first install downloads about 2 MB
 RENDER_TIMEOUT = 60
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
@@ -120,49 +118,10 @@ class Wasm:
         return answer["version"], [svg.encode("utf-8") for svg in answer["svgs"]]
 
 
-def _install(npm: str, env: dict[str, str]) -> Path:
-    """The pinned package, installed once into CACHE (atomically: a failed or concurrent
-    install leaves no half-written folder behind)."""
-    target = CACHE / f"viz-js-{VERSION}"
-    if not (target / "node_modules" / "@viz-js" / "viz" / "package.json").is_file():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="installing-", dir=CACHE))
-        try:
-            # A package.json of its own, so npm does not look for a project further up.
-            (work / "package.json").write_text('{"private": true}\n', encoding="utf-8")
-            try:
-                result = subprocess.run(
-                    [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts",
-                     "--cache", str(CACHE / "npm-cache"), f"{PACKAGE}@{VERSION}"],
-                    cwd=work, env=env, capture_output=True, timeout=INSTALL_TIMEOUT, check=False)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"npm install {PACKAGE}@{VERSION} took over {INSTALL_TIMEOUT} s")
-            if result.returncode != 0:
-                pytest.fail(f"npm install {PACKAGE}@{VERSION} failed:\n"
-                            f"{result.stderr.decode(errors='replace')}")
-            work.chmod(0o755)  # mkdtemp made it private; the installed folder is not
-            try:
-                work.rename(target)
-            except OSError:
-                if not target.is_dir():  # else another run installed it first: use that
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    manifest = json.loads((target / "node_modules/@viz-js/viz/package.json").read_text("utf-8"))
-    assert manifest["version"] == VERSION
-    lock = json.loads((target / "package-lock.json").read_text("utf-8"))
-    assert lock["packages"]["node_modules/@viz-js/viz"]["integrity"] == INTEGRITY
-    return target
-
-
 @pytest.fixture(scope="module")
 def wasm() -> Wasm:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("Node.js and npm are needed to install and run @viz-js/viz "
-                    "(apt-get install nodejs npm)")
-    env = dict(os.environ)
-    return Wasm(_install(npm, env), node, env)
+    node, _, env = node_and_npm()
+    return Wasm(install(PACKAGE, VERSION, INTEGRITY), node, env)
 
 
 @pytest.fixture(scope="module")
