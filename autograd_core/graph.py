@@ -246,8 +246,11 @@ def _signals_held() -> Iterator[None]:
     if not _CAN_HOLD or threading.current_thread() is not threading.main_thread():
         yield  # signal handlers run only in the main thread: nothing to hold elsewhere
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+    # The mask to restore is read before anything is blocked, so a Ctrl-C handled the moment
+    # the blocking call returns still finds it here: no way out leaves signals blocked.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

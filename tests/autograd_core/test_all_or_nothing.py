@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -33,32 +34,34 @@ class Interrupts:
         self.fired = 0
         self.left = 0
 
-    def handler(self, signum: int, frame: object) -> None:
-        self.left -= 1
+    def handler(self, signum: int, frame: Any) -> None:
         if self.left <= 0:
+            return  # a signal that was already on its way when the timer was stopped
+        self.left -= 1
+        if self.left == 0:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        if frame is not None and frame.f_code in _OUTSIDE_THE_WORK:
+            return  # it landed after the work, or in this handler: nothing to stop
         self.fired += 1
         raise KeyboardInterrupt
 
-    def during(self, work: Callable[[], object], delay: float, times: int = 1) -> bool:
-        """Run `work` while the interrupts land; True if any landed in it."""
+    def during(self, work: Callable[[], object], delay: float, times: int = 1) -> None:
+        """Run `work` while the interrupts land (those that miss it land after it, here)."""
         self.left = times
-        hit = False
         try:
             signal.setitimer(signal.ITIMER_REAL, delay, 0.001 if times > 1 else 0.0)
             work()
         except KeyboardInterrupt:
-            hit = True
-        while self.left > 0:  # the rest land here, outside the work
-            try:
-                time.sleep(0.001)
-            except KeyboardInterrupt:
-                pass
-        return hit
+            pass
+        while self.left > 0:
+            time.sleep(0.001)
 
     def disarm(self) -> None:
         self.left = 0
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
+
+
+_OUTSIDE_THE_WORK = {Interrupts.during.__code__, Interrupts.handler.__code__}
 
 
 @pytest.fixture
@@ -101,7 +104,7 @@ def test_an_interrupted_backward_leaves_all_or_nothing_and_no_trace(
             p.grad = 0.0
         ag.sum([p * 3.0 for p in w]).backward()
         assert all(p.grad == 3.0 for p in w), f"trial {trial}: a later pass is wrong"
-    assert interrupts.fired >= 250
+    assert interrupts.fired >= 100  # most landed in the pass itself
     # The moments were spread over the pass: both outcomes happened, many times.
     assert min(outcomes.values()) > 25, outcomes
 

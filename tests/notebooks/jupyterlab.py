@@ -43,11 +43,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
-# As in test_in_browser.py: no background traffic on a machine with no network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from ..browser import chromium_fixture  # noqa: F401  (the fixture `chromium`)
+
 LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
 START_TIMEOUT = 60.0  # seconds for the server to answer (it takes 3-10 s)
 RUN_TIMEOUT = 120_000  # milliseconds for a notebook to run all its cells
@@ -219,18 +216,6 @@ def jupyterlab_fixture(request: pytest.FixtureRequest,
     notebooks = getattr(request.module, "JUPYTERLAB_NOTEBOOKS", ())
     with serve(notebooks, tmp_path_factory.mktemp("jupyterlab")) as lab:
         yield lab
-
-
-@pytest.fixture(scope="module", name="chromium")
-def chromium_fixture() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=FLAGS)
-        yield launched
-        launched.close()
 
 
 _ERRORS: dict[int, list[str]] = {}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .jupyterlab import chromium_fixture  # noqa: F401  (the fixture `chromium`)
+from ..browser import chromium_fixture  # noqa: F401  (the fixture `chromium`)
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
