@@ -649,7 +649,8 @@ def measure(spec: dict[str, Any], may_fail: bool = False) -> dict[str, Any] | No
 
 # --- The report -----------------------------------------------------------------------------------
 
-def machine() -> dict[str, str]:
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what platform knows."""
     cpu = platform.processor() or "unknown cpu"
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -657,6 +658,11 @@ def machine() -> dict[str, str]:
                        if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    return cpu
+
+
+def machine() -> dict[str, str]:
+    cpu = cpu_name()
     versions = {}
     for package in ("numpy", "torch", "micrograd", "graphviz-pure"):
         try:

@@ -49,6 +49,7 @@ import math
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -59,6 +60,9 @@ from typing import Any
 import autograd_core
 import nn
 import viz
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the engine benchmark, beside this
+from bench_engine import cpu_name
 
 X, Y = (0.5, -0.3), 1.0  # the one sample and its label
 REPEATS, QUICK_REPEATS = 3, 1
@@ -240,13 +244,7 @@ def evaluate_targets(results: list[dict[str, Any]], fit: dict[str, Any]
 # --- Reporting ------------------------------------------------------------------------------------
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     try:
         renderer = viz.find_renderer()
         found = {"kind": renderer.kind, "path": renderer.path}

@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
+from .tables import table
+
 SCRIPT = Path(__file__).parents[2] / "benchmarks" / "bench_engine.py"
+
 
 
 def _module() -> Any:
@@ -47,18 +50,6 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, 
     return result.stdout, json.loads(dump.read_text())
 
 
-def _table(text: str, header_start: str) -> list[list[str]]:
-    """The body rows of the Markdown table whose header starts with `header_start`."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header_start}"))
-    rows = []
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
-    return rows
-
-
 def _parses(cell: str, suffix: str = "") -> bool:
     if cell in ("—", "n/a", "fails"):
         return True
@@ -74,7 +65,7 @@ def _parses(cell: str, suffix: str = "") -> bool:
 
 def test_the_main_table_has_every_workload_row(bench: Any, quick_run: tuple[str, Any]) -> None:
     text, _ = quick_run
-    labels = [row[0] for row in _table(text, "workload (median ms)")]
+    labels = [row[0] for row in table(text, "workload (median ms)")]
     chains = [label for label in labels if label.startswith("chain,")]
     assert len(chains) == 3  # the scaling sizes
     for name, start in bench.ROW_NAMES.items():
@@ -85,7 +76,7 @@ def test_the_main_table_has_every_workload_row(bench: Any, quick_run: tuple[str,
 def test_every_cell_of_every_table_parses(bench: Any, quick_run: tuple[str, Any]) -> None:
     text, _ = quick_run
     n_times = len(bench.COLUMNS)
-    main = _table(text, "workload (median ms)")
+    main = table(text, "workload (median ms)")
     for row in main:
         assert len(row) == 1 + n_times + len(bench.RATIOS), row
         assert all(_parses(cell) for cell in row[1:1 + n_times]), row
@@ -94,9 +85,9 @@ def test_every_cell_of_every_table_parses(bench: Any, quick_run: tuple[str, Any]
     for column in range(1, 1 + n_times):
         assert any(re.fullmatch(r"[\d.]+", row[column]) for row in main), column
     for header in ("chain scaling", "phase, ms", "memory"):
-        for row in _table(text, header):
+        for row in table(text, header):
             assert all(_parses(cell) or _parses(cell, "x") for cell in row[1:]), row
-    targets = _table(text, "target (issue)")
+    targets = table(text, "target (issue)")
     assert [row[0][:3] for row in targets] == ["(3)"] * 3 + ["(8)"] * 6
     assert all(row[-1] in ("yes", "no") for row in targets)
     assert text.splitlines()[0].startswith("Machine: ")

@@ -20,7 +20,10 @@ import pytest
 
 import viz
 
+from .tables import table
+
 SCRIPT = Path(__file__).parents[2] / "benchmarks" / "bench_player.py"
+
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +50,6 @@ def quick_run(bench: Any, tmp_path_factory: pytest.TempPathFactory
     return out.getvalue(), json.loads(dump.read_text())
 
 
-def _table(text: str, header_start: str) -> list[list[str]]:
-    """The body rows of the Markdown table whose header starts with `header_start`."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {header_start}"))
-    rows = []
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
-    return rows
-
-
 def _number(cell: str) -> float:
     value = float(cell.replace(",", ""))
     assert math.isfinite(value), cell
@@ -70,7 +61,7 @@ def test_quick_runs_only_the_tiny_graphs_and_every_row_has_sane_numbers(
     text, _ = quick_run
     assert text.splitlines()[0].startswith("Machine: ")
     assert "renderer: " in text.splitlines()[0]
-    rows = _table(text, "graph (hinge loss, one sample)")
+    rows = table(text, "graph (hinge loss, one sample)")
     assert [row[0] for row in rows] == [case.label for case in bench.CASES if case.quick]
     assert len(rows) >= 2
     for row in rows:
@@ -87,11 +78,11 @@ def test_quick_runs_only_the_tiny_graphs_and_every_row_has_sane_numbers(
 
 def test_the_growth_and_target_tables(quick_run: tuple[str, dict[str, Any]]) -> None:
     text, _ = quick_run
-    growth = {row[0]: row for row in _table(text, "growth with nodes")}
+    growth = {row[0]: row for row in table(text, "growth with nodes")}
     exponent = _number(growth["page bytes"][1])
     assert 0 < exponent < 3  # finite and of a plausible size; the target is not asserted
     assert growth["page bytes"][2].startswith("3")
-    targets = _table(text, "target")
+    targets = table(text, "target")
     assert len(targets) == 3
     assert all(row[2] in ("yes", "no", "—") for row in targets)
     # --quick builds no demo network: its targets say so rather than guess.
