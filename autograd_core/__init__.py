@@ -31,7 +31,7 @@ from .dispatch import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .files import write_file
 from .functional import BackwardStep, Edge, backward_steps, grad, hessian, local_grads
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
-from .graph import backward, topological_order
+from .graph import backward, signals_held, topological_order
 from .ops import OPS, Op, OpError
 from .value import Constant, Value, apply, as_value, dot, logsumexp, no_grad, scope, sum_values
 
@@ -63,5 +63,5 @@ __all__ = [
     "parse", "Program", "ExpressionError", "check", "explain", "CheckReport", "AnswerRow",
     "Explanation",
     "exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "step", "sign", "xlogy",
-    "write_file",
+    "write_file", "signals_held",
 ]

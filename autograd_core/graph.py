@@ -21,7 +21,8 @@ from typing import Any, Protocol, TypeVar
 
 from .ops import OPS, OpError, describe_call, failure_reason
 
-__all__ = ["Node", "MANY", "topological_order", "gradients", "backward", "operand_data"]
+__all__ = ["Node", "MANY", "topological_order", "gradients", "backward", "operand_data",
+           "signals_held"]
 
 _isfinite = math.isfinite
 
@@ -227,22 +228,26 @@ def _commit(grads: dict[Any, Any]) -> None:
     with _commit_lock:
         old = [node.grad for node in grads]  # numbers only: no object per node to collect
         try:
-            with _signals_held():
+            with signals_held():
                 for node, g in grads.items():
                     if node._first is not None:  # it has parents
                         node.grad = g
                     else:
                         node.grad += g
         except BaseException:
-            with _signals_held():  # a second Ctrl-C waits until the gradients are back
+            with signals_held():  # a second Ctrl-C waits until the gradients are back
                 for node, g in zip(grads, old):
                     node.grad = g
             raise
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold every signal back inside the block; those that arrived are handled after it."""
+def signals_held() -> Iterator[None]:
+    """Hold every signal back inside the block; those that arrived are handled after it.
+
+    For a few microseconds of writing that must not be cut in half by a Ctrl-C: the gradients
+    here, an optimizer's step in `nn.fit`. Never around code that may wait or run long.
+    """
     if not _CAN_HOLD or threading.current_thread() is not threading.main_thread():
         yield  # signal handlers run only in the main thread: nothing to hold elsewhere
         return

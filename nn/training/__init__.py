@@ -36,6 +36,7 @@ from ..losses import LOSSES, MeanLoss
 from .callbacks import EarlyStopping, History, StopTraining
 from .evaluation import accuracy, predict
 from .loop import fit
+from .prepare import Run
 
 __all__ = ["fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
-           "StopTraining", "LOSSES"]
+           "StopTraining", "LOSSES", "Run"]

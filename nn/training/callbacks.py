@@ -2,6 +2,14 @@
 
 After each epoch fit appends to the `History`, lets early stopping compare the validation loss
 with the best so far, then calls each callback as `callback(epoch, history)`.
+
+A callback object may also follow every step, Keras-style, through any of three methods, each
+given fit's `Run` (the model, optimizer, data, loss and `history`, read-only):
+`on_fit_start(run)` before the first step, `on_step(run, epoch, batch, loss)` after each
+optimizer step (batch counting from 1, loss that batch's mean), and `on_fit_end(run, error)`
+when training ends, `error` being the exception that ended it, a KeyboardInterrupt say, or
+None. `viz.TrainingView` is such a callback. An optimizer step is never cut in half: a Ctrl-C
+waits until every parameter has taken it.
 """
 
 from __future__ import annotations
@@ -107,17 +115,27 @@ class BestEpoch:
             model.load_state_dict(self.best_state)
 
 
+HOOKS = ("on_fit_start", "on_step", "on_fit_end")
+
+
+def _is_callback(item: object) -> bool:
+    """A function (epoch, history), a learning-rate schedule, or an object with a hook."""
+    return (callable(item) or isinstance(item, LRScheduler)
+            or any(callable(getattr(item, hook, None)) for hook in HOOKS))
+
+
 def check_callbacks(callbacks: object) -> list[Callback]:
     """fit's callbacks as a list: one callback alone, or a list of them."""
-    if callable(callbacks) or isinstance(callbacks, LRScheduler):
-        return [callbacks]
+    if _is_callback(callbacks):
+        return [callbacks]  # type: ignore[list-item]
     if not isinstance(callbacks, Iterable):
         raise TypeError(f"fit: callbacks must be a list, got {type(callbacks).__name__}")
     checked = list(callbacks)
     for index, callback in enumerate(checked):
-        if not (callable(callback) or isinstance(callback, LRScheduler)):
-            raise TypeError(f"fit: callback {index} must be a function (epoch, history) or a "
-                            f"learning-rate schedule, got {type(callback).__name__}")
+        if not _is_callback(callback):
+            raise TypeError(f"fit: callback {index} must be a function (epoch, history), a "
+                            f"learning-rate schedule or an object with {' or '.join(HOOKS)}, "
+                            f"got {type(callback).__name__}")
     return checked
 
 
@@ -125,6 +143,8 @@ def run_callback(callback: Callback, index: int, epoch: int, history: History) -
     """Call one callback; the reason to stop, if it asks to."""
     if isinstance(callback, LRScheduler):
         callback.step()
+        return None
+    if not callable(callback):  # it follows the steps only (on_step, ...)
         return None
     name = getattr(callback, "__name__", type(callback).__name__)
     try:

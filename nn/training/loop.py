@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import autograd_core as ag
-from autograd_core import Constant, Value
+from autograd_core import Constant, Value, signals_held
 
 from ..losses import BatchLoss, MeanLoss
 from ..module import Module
@@ -56,7 +56,9 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
       from `seed`; use `nn.data.train_test_split(..., stratify=True)` for a stratified one).
     - `callbacks`: each called after every epoch as `callback(epoch, history)`, `epoch`
       counting from 1; returning False or raising `StopTraining` ends training. A learning-
-      rate schedule from `nn.optim` may be passed as is: its `step()` is called.
+      rate schedule from `nn.optim` may be passed as is: its `step()` is called. An object
+      with `on_fit_start`, `on_step` or `on_fit_end` methods also hears of every step
+      (`nn.training.callbacks`).
     - `early_stopping`: a patience (int) or an `EarlyStopping`; watches the validation loss and
       leaves the model with its best epoch's weights.
     - `progress`: a tqdm progress bar (when tqdm is installed).
@@ -85,18 +87,32 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
     return run.finish()
 
 
+def _tell(run: Run, event: str, *args: Any) -> None:
+    """Call `event` (on_fit_start, on_step, on_fit_end) on every callback that has it."""
+    for callback in run.hooks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(run, *args)
+
+
 @contextmanager
 def _training(run: Run) -> Iterator[None]:
     """A progress bar while fit trains; afterwards the bar is closed and the model's mode back."""
     run.bar = _progress_bar(run.progress, run.epochs * run.n_batches,
                             "epoch" if run.n_batches == 1 else "batch")
     was_training = run.model.training
+    _tell(run, "on_fit_start")
+    error: BaseException | None = None
     try:
         yield
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
         if run.bar is not None:
             run.bar.close()
         run.model.train(was_training)
+        _tell(run, "on_fit_end", error)
 
 
 def _progress_bar(enabled: bool, total: int, unit: str) -> Any:
@@ -134,6 +150,7 @@ def _train_one_epoch(run: Run, epoch: int) -> None:
             right += count_right(run.rule, scores, targets)
         if run.bar is not None:
             run.bar.update(1)
+        _tell(run, "on_step", epoch, batch + 1, loss_value)
     run.history["loss"].append(loss_sum / n)
     if run.rule is not None:
         run.history["accuracy"].append(right / n)
@@ -208,13 +225,16 @@ def _step(run: Run, loss_value: float, where: str) -> None:
     """The optimizer's step, undone (with an error) if it makes a parameter infinite or NaN."""
     parameters = run.parameters
     before = list(map(_data, parameters))
-    run.optimizer.step()
-    # The sum is finite when every parameter is (or, rarely, overflows: then the exact check
-    # decides).
-    if not math.isfinite(sum(map(_data, parameters))) and not all(
-            map(math.isfinite, map(_data, parameters))):
-        for p, old in zip(parameters, before):
-            p.data = old
+    with signals_held():  # a Ctrl-C waits until every parameter has taken this step
+        run.optimizer.step()
+        # The sum is finite when every parameter is (or, rarely, overflows: then the exact
+        # check decides).
+        finite = math.isfinite(sum(map(_data, parameters))) or all(
+            map(math.isfinite, map(_data, parameters)))
+        if not finite:
+            for p, old in zip(parameters, before):
+                p.data = old
+    if not finite:
         raise FloatingPointError(f"{where}: a step made a parameter infinite or NaN (loss "
                                  f"{loss_value:.4g}); the parameters keep their values from "
                                  "before this step (try a smaller learning rate)")
