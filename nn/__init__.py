@@ -33,12 +33,21 @@ from .layers import (
 )
 from .losses import MeanLoss
 from .module import FORMAT_VERSION, Module
-from .training import EarlyStopping, History, StopTraining, accuracy, fit, predict
+from .training import (
+    EarlyStopping,
+    History,
+    StopTraining,
+    accuracy,
+    fit,
+    fit_in_background,
+    predict,
+)
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
     "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
-    "fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping", "StopTraining",
+    "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
+    "StopTraining",
     "to_torch", "from_torch",
     "init", "losses", "optim", "data", "training", "convert",
 ]

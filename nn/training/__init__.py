@@ -27,16 +27,19 @@ The package's modules, each importing only those above it:
 - `evaluation`: a model's outputs as classes, `accuracy` and `predict`;
 - `replay`: the `Replayer`, one sample's graph of model and loss replayed over each batch;
 - `prepare`: every check of fit's arguments, and the choice to replay or not;
-- `loop`: `fit` itself, a recipe of named steps.
+- `loop`: `fit` itself, a recipe of named steps;
+- `background`: `fit_in_background`, fit in a thread that pauses, steps and stops between
+  steps (what `viz.TrainingView`'s buttons drive).
 """
 
 from __future__ import annotations
 
 from ..losses import LOSSES, MeanLoss
+from .background import Background, fit_in_background
 from .callbacks import EarlyStopping, History, StopTraining
 from .evaluation import accuracy, predict
 from .loop import fit
 from .prepare import Run
 
 __all__ = ["fit", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
-           "StopTraining", "LOSSES", "Run"]
+           "StopTraining", "LOSSES", "Run", "fit_in_background", "Background"]

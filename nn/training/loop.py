@@ -101,9 +101,9 @@ def _training(run: Run) -> Iterator[None]:
     run.bar = _progress_bar(run.progress, run.epochs * run.n_batches,
                             "epoch" if run.n_batches == 1 else "batch")
     was_training = run.model.training
-    _tell(run, "on_fit_start")
     error: BaseException | None = None
     try:
+        _tell(run, "on_fit_start")
         yield
     except BaseException as exc:
         error = exc

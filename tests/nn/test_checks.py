@@ -74,4 +74,4 @@ def test_the_training_package_keeps_every_public_name() -> None:
     assert LOSSES is nn.losses.LOSSES and LOSSES["hinge"] is nn.losses.hinge
     assert set(nn.training.__all__) == {"fit", "accuracy", "predict", "History", "MeanLoss",
                                         "EarlyStopping", "StopTraining", "LOSSES",
-                                        "Run"}  # what the step-by-step callbacks are given
+                                        "Run", "fit_in_background", "Background"}
