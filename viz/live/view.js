@@ -39,8 +39,8 @@ function render({ model, el }) {
   const bar = element("div", { class: "agc-bar" });
   const buttons = {
     play: element("button", { title: "go on training", "data-do": "play" }, "▶ play"),
-    pause: element("button", { title: "pause after this step", "data-do": "pause" }, "⏸ pause"),
-    step: element("button", { title: "one optimizer step", "data-do": "step" }, "⏭ step"),
+    pause: element("button", { title: "pause after this step", "data-do": "pause" }, "‖ pause"),
+    step: element("button", { title: "one optimizer step", "data-do": "step" }, "+1 step"),
   };
   const slider = element("input", { type: "range", min: "0", max: "0", value: "0",
                                     "aria-label": "the step shown" });

@@ -57,7 +57,7 @@ class TrainingView:
 
     def __init__(self, model: Any, data: tuple[Sequence[Any], Sequence[Any]], *, track: int = 0,
                  parameter: str | None = None, detail: str = "auto", max_neurons: int = 256,
-                 max_column: int = 24, grid: int = 48, fps: float = 25.0) -> None:
+                 max_column: int = 24, grid: int = 48, fps: float = 30.0) -> None:
         X, y = _check_data(data)
         if isinstance(track, bool) or not isinstance(track, int) or not 0 <= track < len(X):
             raise ValueError(f"TrainingView: track must be the index of a sample, 0 to "
@@ -266,8 +266,8 @@ class TrainingView:
             if self._widget is not None:
                 self._widget.frame = self._frame
         self.frames_sent += 1
-        self._last_sent = time.perf_counter()
-        self._drawing += self._last_sent - now
+        self._last_sent = now  # frames start 1/fps apart
+        self._drawing += time.perf_counter() - now
 
     def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:
         """A button or the slider, from the front end (handled in the kernel's main thread)."""
