@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,7 +120,7 @@ class Snapshot:
     epoch: int  # the epoch the step belongs to (0 before training)
     batch: int
     loss: float | None  # that batch's mean loss
-    parameters: tuple[float, ...]
+    parameters: Sequence[float]  # an array of doubles: 8 bytes each, nothing for the GC
     optimizer: dict[str, float]  # the chosen parameter's gradient and optimizer state
 
 
@@ -169,6 +170,7 @@ class Recorder:
         self.curves: dict[str, list[tuple[int, float]]] = {}
         self.loss_fn: Any = None
         self.optimizer: Any = None
+        self._found: tuple[Any, int | None] = (None, None)  # (optimizer, the chosen's index)
 
     def _choose(self, parameter: str | None) -> int:
         """The index of the parameter whose optimizer state is shown (by default the output
@@ -197,7 +199,8 @@ class Recorder:
         if index is not None:
             chosen.update(optimizer_state(self.optimizer, index))
         snapshot = Snapshot(step=len(self.snapshots), epoch=epoch, batch=batch, loss=loss,
-                            parameters=tuple(p.data for p in self.live), optimizer=chosen)
+                            parameters=array("d", [p.data for p in self.live]),
+                            optimizer=chosen)
         self.snapshots.append(snapshot)
         if loss is not None:
             self.curves.setdefault("batch_loss", []).append((snapshot.step, loss))
@@ -205,14 +208,12 @@ class Recorder:
 
     def _optimizer_index(self) -> int | None:
         """Where the chosen parameter is in the optimizer's list (None if it is not there)."""
-        params = getattr(self.optimizer, "params", None)
-        if params is None:
-            return None
-        chosen = self.live[self.parameter]
-        for index, p in enumerate(params):
-            if p is chosen:
-                return index
-        return None
+        if self._found[0] is not self.optimizer:
+            params = getattr(self.optimizer, "params", None) or []
+            chosen = self.live[self.parameter]
+            index = next((i for i, p in enumerate(params) if p is chosen), None)
+            self._found = (self.optimizer, index)
+        return self._found[1]
 
     def add_epoch(self, history: dict[str, list[float]]) -> None:
         """The epoch's numbers from fit's History, placed at the step that ended the epoch."""

@@ -360,8 +360,8 @@ class TrainingView:
 
     def on_fit_end(self, run: Any, error: BaseException | None) -> None:
         """Training ended: show where, and why if it did not finish."""
-        live = tuple(p.data for p in self.recorder.live)
-        if live != self.recorder.snapshots[-1].parameters:  # a step no on_step heard of
+        live = [p.data for p in self.recorder.live]
+        if live != list(self.recorder.snapshots[-1].parameters):  # a step no on_step heard of
             self.recorder.record(run.history.epochs, 0, None)
         if error is None:
             self.status, self.note = "done", run.history.stop_reason or ""
