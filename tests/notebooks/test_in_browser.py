@@ -49,6 +49,12 @@ def test_a_lesson_shows_its_graphs_plots_and_player(chromium: Any, notebook: Pat
         assert graphs > 0
     if "plot_" in source or "plt." in source:
         assert plots > 0
+    if "viz.TrainingView(" in source:  # a training view's static form: its last frame
+        views = page.locator(".agc-training-static")
+        assert views.count() > 0
+        for i in range(views.count()):
+            assert views.nth(i).locator("img").count() >= 2
+            assert "(done): step " in views.nth(i).inner_text()
     assert "viz.diagram.Diagram at 0x" not in page.content()
     players = page.locator(".agc-player")
     for i in range(players.count()):

@@ -125,3 +125,43 @@ def test_a_network_training_in_the_background_is_watched_paused_stepped_and_stop
     assert _data(view, "steps") == stopped_at
     assert page_errors(page) == []
     assert console_errors == []
+
+
+def _widget_cells(page: Any) -> list[int]:
+    """The indices of the current notebook's cells whose stored outputs hold a widget."""
+    return page.evaluate("""() => [...window.jupyterapp.shell.currentWidget.content.widgets]
+        .map((cell, i) => [cell, i])
+        .filter(([cell]) => cell.model.type === 'code' && cell.model.outputs.toJSON().some(
+            o => o.data && 'application/vnd.jupyter.widget-view+json' in o.data))
+        .map(([, i]) => i)""")
+
+
+def test_a_stored_lesson_shows_its_views_last_frame_without_running(
+        lab_page: Any, jupyterlab: Lab) -> None:
+    """Untrusted (a lesson just cloned), JupyterLab shows no widget from a notebook; the view's
+    static form is its last frame: the caption and the pictures as images at full size."""
+    assert JUPYTERLAB_NOTEBOOKS, "a lesson shows a TrainingView"
+    page = lab_page
+    for lesson in JUPYTERLAB_NOTEBOOKS:
+        panel = open_notebook(page, jupyterlab, lesson.name)
+        cells = _widget_cells(page)
+        assert cells, lesson.name
+        for index in cells:
+            # Off-screen cells are not rendered (JupyterLab's windowing): scroll to each.
+            page.evaluate("i => window.jupyterapp.shell.currentWidget.content"
+                          ".scrollToItem(i, 'center')", index)
+            cell = panel.locator(f".jp-Cell[data-windowed-list-index='{index}']")
+            static = cell.locator(".agc-training-static")
+            static.wait_for()
+            assert "Error displaying widget" not in cell.inner_text()
+            caption = static.locator("p").first.inner_text()
+            assert caption.startswith("Training view (done): step "), caption
+            assert "step 0 " not in caption  # the last frame, not the first
+            images = static.locator("img")
+            assert images.count() >= 2  # the network and the curves (and the boundary)
+            page.wait_for_function("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)",
+                                   arg=images.element_handles())
+            for i in range(images.count()):
+                box = images.nth(i).bounding_box()
+                assert box and box["width"] == float(images.nth(i).get_attribute("width") or 0)
+    assert page_errors(page) == []

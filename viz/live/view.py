@@ -93,6 +93,7 @@ class TrainingView:
         self._resumed = time.perf_counter()
         self.frames_sent = 0
         self._widget: Any = None
+        self._display: Any = None  # IPython's handle on the outputs showing the view
         self._frame = self._build_frame(0)
 
     # --- what the view shows ----------------------------------------------------------------
@@ -231,11 +232,33 @@ class TrainingView:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None
                           ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The live widget, with its last frame as static HTML for where no widget runs."""
-        found = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        widget = self.widget
+        # Sent again from the cell that shows it: a notebook keeps the last frame it heard of
+        # in that cell (nbclient drops messages sent while no cell, or another one, runs).
+        widget.send_state("frame")
+        found = widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         data, metadata = found if isinstance(found, tuple) else (found, {})
         bundle = {**data, "text/html": self.static_html(),
                   "text/plain": f"TrainingView: {self._frame['caption']}"}
         return bundle, dict(metadata)
+
+    def _ipython_display_(self) -> None:
+        """Shown in a notebook: every output of this view shares one display id, so that the
+        end of training updates their static HTML too (what a notebook keeps for readers
+        without widgets), not only the live widget."""
+        from IPython.display import display
+
+        data, metadata = self._repr_mimebundle_()
+        if self._display is None:
+            self._display = display(data, metadata=metadata, raw=True, display_id=True)
+        else:
+            display(data, metadata=metadata, raw=True, display_id=self._display.display_id)
+
+    def _update_display(self) -> None:
+        """Give every output showing this view the last frame (at the end of training)."""
+        if self._display is not None:
+            data, metadata = self._repr_mimebundle_()
+            self._display.update(data, metadata=metadata, raw=True)
 
     def static_html(self) -> str:
         """The last frame as HTML that needs no script: the caption and the pictures as
@@ -373,6 +396,7 @@ class TrainingView:
             self.status, self.note = "error", f"{type(error).__name__}: {error}"
         self._follow = True
         self._publish(force=True)
+        self._update_display()
 
 
 def _check_data(data: object) -> tuple[list[Any], list[Any]]:
