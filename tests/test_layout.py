@@ -36,7 +36,9 @@ PUBLIC = set(autograd_core.__all__) | {"sum", "__version__"}
 # Third-party packages each part may use (the engine: the standard library and numpy only).
 THIRD_PARTY = {
     "engine": {"numpy"}, "replay": {"numpy"}, "checking": {"tomli"},
-    "nn": {"numpy", "tqdm", "torch"}, "viz": {"numpy", "graphviz", "matplotlib"},
+    # IPython: fit_in_background's interrupt hook; anywidget and traitlets: the training view.
+    "nn": {"numpy", "tqdm", "torch", "IPython"},
+    "viz": {"numpy", "graphviz", "matplotlib", "IPython", "anywidget", "traitlets"},
     "cli": {"matplotlib"}, "autograd_core": set(),
 }
 
