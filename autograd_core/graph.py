@@ -247,18 +247,52 @@ def signals_held() -> Iterator[None]:
 
     For a few microseconds of writing that must not be cut in half by a Ctrl-C: the gradients
     here, an optimizer's step in `nn.fit`. Never around code that may wait or run long.
+
+    The main thread's mask holds every signal back while no other thread runs. With other
+    threads (a Jupyter kernel has several), a signal sent to the process (Ctrl-C, a kernel's
+    interrupt) may be taken by any of them, and Python then runs its handler in the main
+    thread at its next instruction, whatever the main thread's mask says. So then Ctrl-C's
+    handler is also swapped for one that only notes the signal, and the real one is called
+    after the block.
     """
-    if not _CAN_HOLD or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers run only in the main thread: nothing to hold elsewhere
         return
+    handler: Any = signal.getsignal(signal.SIGINT) if threading.active_count() > 1 else None
+    deferring = _Deferring(handler) if callable(handler) else None
+    if deferring is not None:
+        signal.signal(signal.SIGINT, deferring)
     # The mask to restore is read before anything is blocked, so a Ctrl-C handled the moment
     # the blocking call returns still finds it here: no way out leaves signals blocked.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ()) if _CAN_HOLD else None
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        try:
+            if previous is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        finally:
+            if deferring is not None:
+                deferring.holding = False  # from now on it acts as the real handler
+                signal.signal(signal.SIGINT, handler)
+                if deferring.caught:
+                    handler(signal.SIGINT, deferring.frame)
+
+
+class _Deferring:
+    """Ctrl-C's handler inside `signals_held`: it notes the signal. Should it stay installed
+    (an exception at the very moment of putting the real one back), it acts as the real one."""
+
+    def __init__(self, handler: Any) -> None:
+        self.handler, self.holding, self.caught, self.frame = handler, True, False, None
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self.holding:
+            self.caught, self.frame = True, frame
+        else:
+            self.handler(signum, frame)
 
 
 _CAN_HOLD = hasattr(signal, "pthread_sigmask")  # not on Windows, where Ctrl-C can still land

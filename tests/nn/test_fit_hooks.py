@@ -3,7 +3,10 @@ Ctrl-C cannot cut in half."""
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -74,23 +77,52 @@ def test_the_end_is_told_with_the_error_that_ended_training() -> None:
 
 
 class HalfwayInterrupted(optim.SGD):
-    """SGD whose step sends this process a Ctrl-C after updating half of the parameters."""
+    """SGD whose step sends a Ctrl-C after updating half of the parameters: to this thread
+    (`raise_signal`), or to the process (`os.kill`), which any of its threads may take."""
+
+    to_process = False
 
     def step(self) -> None:
         half = len(self.params) // 2
         for p in self.params[:half]:
             p.data -= self.lr * p.grad
-        signal.raise_signal(signal.SIGINT)
+        if self.to_process:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # time for another thread to take it, and Python to see it
+        else:
+            signal.raise_signal(signal.SIGINT)
         for p in self.params[half:]:
             p.data -= self.lr * p.grad
 
 
+@pytest.fixture(params=["to this thread", "to the process, with other threads running"])
+def interrupting(request: pytest.FixtureRequest) -> Any:
+    """HalfwayInterrupted, sending its Ctrl-C either way; in the second, 3 other threads run
+    (as in a Jupyter kernel), so the signal is most often taken by one of them."""
+    if request.param == "to this thread":
+        yield HalfwayInterrupted
+        return
+    stop = threading.Event()
+    threads = [threading.Thread(target=stop.wait, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+
+    class ToProcess(HalfwayInterrupted):
+        to_process = True
+
+    yield ToProcess
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signals cannot be held")
-def test_a_ctrl_c_during_the_optimizer_step_lands_after_the_whole_step() -> None:
+def test_a_ctrl_c_during_the_optimizer_step_lands_after_the_whole_step(interrupting: Any
+                                                                        ) -> None:
     model, (X, y) = problem()
     before = [p.data for p in model.parameters()]
     grads: list[float] = []
-    optimizer = HalfwayInterrupted(model.parameters(), lr=0.1)
+    optimizer = interrupting(model.parameters(), lr=0.1)
     original_step = optimizer.step
 
     def step() -> None:
