@@ -52,7 +52,11 @@ class Background:
                                         name="fit_in_background")
         self._thread.start()
         _stop_on_interrupt(self)
-        self._began.wait()
+        try:
+            self._began.wait()
+        except KeyboardInterrupt:  # while fit checks its arguments: no handle, so no training
+            self.stop()
+            raise
         if self.status == "error" and self.steps == 0 and self._refused:
             raise self.error  # type: ignore[misc]  # fit refused its arguments: say it here
 
@@ -62,7 +66,7 @@ class Background:
         try:
             self.history = fit_call([*self._callbacks, _Gate(self)])
             self._set("done")
-        except _Stopped:
+        except _Stopped:  # fit returned no History: the one it was filling is kept
             self._set("stopped")
         except BaseException as exc:
             self.error = exc
@@ -116,8 +120,9 @@ class Background:
             self._thread.join()
 
     def wait(self, timeout: float | None = None) -> Any:
-        """Wait for the end: fit's History, or the error that ended training. A Ctrl-C while
-        waiting stops training after its step."""
+        """Wait for the end: fit's History (as far as it got, if training was stopped), or
+        the error that ended training. A Ctrl-C while waiting stops training after its
+        step."""
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while self.running:
@@ -134,18 +139,21 @@ class Background:
 
     def _gate(self) -> None:
         """Between two steps: pause again after a single step, wait while paused, stop if
-        asked to."""
+        asked to. Listeners hear of a change of status outside the lock, so a button pressed
+        meanwhile never waits for a frame to be drawn."""
         with self._wake:
             if self._one_step:
                 self._one_step, self._paused = False, True
                 self._wake.notify_all()  # step() returns
-            if self._paused and not self._stop:
-                if self.status != "paused":
-                    self._set("paused")
-                while self._paused and not self._stop:
-                    self._wake.wait()
-            if self._stop:
-                raise _Stopped(f"stopped at step {self.steps}")
+            pausing = self._paused and not self._stop and self.status != "paused"
+        if pausing:
+            self._set("paused")
+        with self._wake:
+            while self._paused and not self._stop:
+                self._wake.wait()
+            stop = self._stop
+        if stop:
+            raise _Stopped(f"stopped after {self.steps} steps")
         if self.status != "running":
             self._set("running")
 
@@ -162,6 +170,7 @@ class _Gate:
 
     def on_fit_start(self, run: Any) -> None:
         background = self.background
+        background.history = run.history  # what wait() returns if training is stopped
         background._set("paused" if background._paused else "running")
         background._began.set()  # fit_in_background returns
         background._gate()

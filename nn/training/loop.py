@@ -84,7 +84,7 @@ def fit(model: Module, data: tuple[Sequence[Any], Sequence[Any]],
             _validate(run, epoch)
             if _should_stop(run, epoch):
                 break
-    return run.finish()
+        return run.finish()  # before on_fit_end: the callbacks see the weights fit returns
 
 
 def _tell(run: Run, event: str, *args: Any) -> None:
@@ -93,6 +93,23 @@ def _tell(run: Run, event: str, *args: Any) -> None:
         method = getattr(callback, event, None)
         if method is not None:
             method(run, *args)
+
+
+def _tell_the_end(run: Run, error: BaseException | None) -> None:
+    """Call every callback's on_fit_end. When training failed, a callback failing here too
+    does not hide why training failed: its error is noted on the first one."""
+    for callback in run.hooks:
+        method = getattr(callback, "on_fit_end", None)
+        if method is None:
+            continue
+        try:
+            method(run, error)
+        except Exception as exc:
+            if error is None:
+                raise
+            if hasattr(error, "add_note"):  # Python 3.11+
+                error.add_note(f"(then on_fit_end of {type(callback).__name__} failed: "
+                               f"{type(exc).__name__}: {exc})")
 
 
 @contextmanager
@@ -112,7 +129,7 @@ def _training(run: Run) -> Iterator[None]:
         if run.bar is not None:
             run.bar.close()
         run.model.train(was_training)
-        _tell(run, "on_fit_end", error)
+        _tell_the_end(run, error)
 
 
 def _progress_bar(enabled: bool, total: int, unit: str) -> Any:

@@ -291,3 +291,119 @@ def test_png_writes_what_a_reader_reads_back() -> None:
     length = int.from_bytes(data[idat - 4:idat], "big")
     raw = zlib.decompress(data[idat + 4:idat + 4 + length])
     assert raw == b"\x00" + bytes(range(9)) + b"\x00" + bytes(range(9, 18))
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_the_view_does_not_change_training_of_a_model_with_dropout() -> None:
+    def trained(watched: bool) -> float:
+        X, y = moons()
+        model = nn.Sequential(nn.Layer(2, 8, "tanh", seed=0), nn.Dropout(0.3, seed=1),
+                              nn.Layer(8, 1, "linear", seed=2))
+        hooks = [viz.TrainingView(model, (X, y))] if watched else []
+        history = nn.fit(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.1),
+                         epochs=5, callbacks=hooks, progress=False)
+        return history["loss"][-1]
+
+    assert trained(True) == trained(False)
+
+
+def test_the_tracked_samples_loss_is_its_own_at_that_step_without_penalties() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+    view = viz.TrainingView(model, (X, y), track=3)
+    start = nn.losses.hinge(model(X[3]), y[3]).data
+    loss = nn.MeanLoss("hinge", l2=0.5, parameters=model)
+    nn.fit(model, (X, y), loss, optim.SGD(model.parameters(), lr=0.1), epochs=5,
+           callbacks=[view], progress=False)
+    assert view.state(0).sample_loss == start
+    assert view.state(5).sample_loss == nn.losses.hinge(model(X[3]), y[3]).data
+
+
+def test_after_early_stopping_the_last_step_shown_is_the_model_fit_returns() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [8, 1], seed=0)
+    view = viz.TrainingView(model, (X, y))
+    history = nn.fit(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.5),
+                     epochs=60, validation=0.3, early_stopping=2, callbacks=[view],
+                     progress=False, seed=0)
+    assert history.stop_reason
+    assert list(view.recorder.snapshots[-1].parameters) == [p.data for p in
+                                                            model.parameters()]
+    # A second fit goes on from there: the view records no jump.
+    steps = view.steps
+    nn.fit(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.01), epochs=2,
+           callbacks=[view], progress=False)
+    assert view.steps == steps + 2
+
+
+def test_one_view_watches_one_training_at_a_time_and_stop_keeps_the_history() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [8, 1], seed=0)
+    view = viz.TrainingView(model, (X, y))
+    run = nn.fit_in_background(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.01),
+                               epochs=100_000, callbacks=[view], paused=True)
+    run.step()
+    with pytest.raises(RuntimeError, match=r"this view is watching a training that has not "
+                                           r"ended \(paused, step 1\); stop it first"):
+        nn.fit_in_background(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.01),
+                             epochs=5, callbacks=[view])
+    with pytest.raises(RuntimeError, match="this view is watching a training"):
+        nn.fit(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.01), epochs=5,
+               callbacks=[view], progress=False)
+    run.stop()
+    history = run.wait()
+    # The History as far as it got: stopped inside epoch 1, which was not recorded.
+    assert run.status == "stopped" and isinstance(history, nn.History)
+    assert history.epochs == 0
+    assert view._frame["status"] == "stopped" and not view._frame["controls"]
+    assert view._frame["note"] == "stopped at step 1"
+
+
+def test_a_finished_background_training_leaves_no_live_buttons() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [8, 1], seed=0)
+    view = viz.TrainingView(model, (X, y))
+    nn.fit_in_background(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.1),
+                         epochs=20, callbacks=[view]).wait()
+    assert view._frame["status"] == "done" and not view._frame["controls"]
+    assert view._frame["step"] == view._frame["steps"] == 20
+
+
+def test_a_whole_batch_loss_trains_with_the_view_which_shows_no_sample_loss() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [8, 1], seed=0)
+    view = viz.TrainingView(model, (X, y))
+
+    def pairwise(outputs: list[Any], targets: list[int]) -> ag.Value:
+        if len(outputs) < 2:
+            raise ValueError("pairwise: needs at least two samples")
+        return ag.sum([(o[0] - t) ** 2 for o, t in zip(outputs, targets)]) / len(outputs)
+
+    nn.fit(model, (X, y), pairwise, optim.SGD(model.parameters(), lr=0.01), epochs=3,
+           callbacks=[view], progress=False)
+    assert view.steps == 3 and view.state(3).sample_loss is None
+    assert view.state(3).grads is None and "∇ n/a" in view._frame["network"]
+
+
+def test_before_fit_each_of_three_classes_has_its_own_colour() -> None:
+    X, y = nn.data.blobs(30, centers=3, seed=0)
+    view = viz.TrainingView(nn.MLP(2, [4, 3], seed=0), (X, y))
+    assert sorted({view._class_index(t) for t in y}) == [0, 1, 2]
+
+
+def test_a_long_training_keeps_a_bounded_number_of_steps_ever_more_sparsely() -> None:
+    X, y = moons()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+    view = viz.TrainingView(model, (X, y))
+    view.recorder.most = 16
+    nn.fit(model, (X, y), "hinge", optim.SGD(model.parameters(), lr=0.1), epochs=100,
+           callbacks=[view], progress=False)
+    kept = [snapshot.step for snapshot in view.recorder.snapshots]
+    assert len(kept) <= 16 and kept[0] == 0 and kept[-1] == view.steps == 100
+    assert list(view.recorder.snapshots[-1].parameters) == [p.data for p in model.parameters()]
+    missing = next(step for step in range(100) if step not in kept)
+    shown = view.state(missing)
+    assert shown.step == max(step for step in kept if step <= missing)
+    assert len(view.recorder.curves["batch_loss"]) <= 16

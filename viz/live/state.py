@@ -15,6 +15,7 @@ module without parameters (a Dropout) passes its input on.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 from array import array
@@ -25,7 +26,18 @@ from typing import Any
 import autograd_core as ag
 from autograd_core import Value
 
-__all__ = ["Network", "Snapshot", "State", "Recorder", "optimizer_state", "NotDrawable"]
+__all__ = ["Network", "Snapshot", "State", "Recorder", "optimizer_state", "NotDrawable",
+           "MOST_SNAPSHOTS"]
+
+# Past this many snapshots every other one is dropped: about 55 MB for micrograd's demo
+# network (337 parameters), however long it trains.
+MOST_SNAPSHOTS = 20_000
+
+
+def _every_other(items: list[Any]) -> list[Any]:
+    """items[0], items[2], ... and always the last."""
+    kept = items[::2]
+    return kept if (len(items) - 1) % 2 == 0 else [*kept, items[-1]]
 
 
 class NotDrawable(ValueError):
@@ -167,6 +179,8 @@ class Recorder:
         self._copy.eval()
         self._trace: Any = None  # the copy's graph, replayed over the boundary's grid
         self.snapshots: list[Snapshot] = []
+        self._kept: list[int] = []  # the steps of the snapshots, for bisect
+        self.most = MOST_SNAPSHOTS
         self.curves: dict[str, list[tuple[int, float]]] = {}
         self.loss_fn: Any = None
         self.optimizer: Any = None
@@ -198,13 +212,26 @@ class Recorder:
         chosen = {} if loss is None else {"grad": self.live[self.parameter].grad}
         if index is not None:
             chosen.update(optimizer_state(self.optimizer, index))
-        snapshot = Snapshot(step=len(self.snapshots), epoch=epoch, batch=batch, loss=loss,
+        step = self.snapshots[-1].step + 1 if self.snapshots else 0
+        snapshot = Snapshot(step=step, epoch=epoch, batch=batch, loss=loss,
                             parameters=array("d", [p.data for p in self.live]),
                             optimizer=chosen)
         self.snapshots.append(snapshot)
+        self._kept.append(step)
         if loss is not None:
-            self.curves.setdefault("batch_loss", []).append((snapshot.step, loss))
+            self.curves.setdefault("batch_loss", []).append((step, loss))
+        if len(self.snapshots) > self.most:
+            self._thin()
         return snapshot
+
+    def _thin(self) -> None:
+        """Keep every other snapshot (and batch loss), the first and the last always: memory
+        stays bounded however long training runs, and old steps are kept ever more sparsely."""
+        self.snapshots = _every_other(self.snapshots)
+        self._kept = [snapshot.step for snapshot in self.snapshots]
+        losses = self.curves.get("batch_loss", [])
+        if len(losses) > self.most:
+            self.curves["batch_loss"] = _every_other(losses)
 
     def _optimizer_index(self) -> int | None:
         """Where the chosen parameter is in the optimizer's list (None if it is not there)."""
@@ -225,10 +252,12 @@ class Recorder:
     def state(self, step: int, grid: Any = None) -> State:
         """What the view shows at `step`: step's numbers, replayed on the private copy (and
         the model's outputs at each point of `grid`, an array of 2-D points, if given)."""
-        if not 0 <= step < len(self.snapshots):
+        if not 0 <= step <= self.steps:
             raise IndexError(f"TrainingView: step {step} has not been taken; steps 0 to "
-                             f"{len(self.snapshots) - 1} have")
-        snapshot = self.snapshots[step]
+                             f"{self.steps} have")
+        # The step itself, or the nearest kept before it (after thinning).
+        snapshot = self.snapshots[bisect.bisect_right(self._kept, step) - 1]
+        step = snapshot.step
         for p, number in zip(self._copy_parameters, snapshot.parameters):
             p.data = number
         problem = ""
@@ -289,9 +318,17 @@ class Recorder:
                 x = module(x)
                 if _is_layer(module):
                     columns.append(x)
-        loss = None
-        if self.loss_fn is not None:
-            loss = self.loss_fn([x], [self.target])
-            if not isinstance(loss, Value) or not math.isfinite(loss.data):
-                loss = None
-        return columns, loss
+        return columns, self._sample_loss(x)
+
+    def _sample_loss(self, output: Any) -> Value | None:
+        """The tracked sample's own loss (a MeanLoss's per-sample loss, without penalties,
+        which would read the live model's weights), or None if there is none to compute."""
+        if self.loss_fn is None:
+            return None
+        per_sample = getattr(self.loss_fn, "per_sample", None)
+        try:
+            loss = (per_sample(output, self.target) if per_sample is not None
+                    else self.loss_fn([output], [self.target]))
+        except Exception:  # a loss of whole batches may need more than one sample
+            return None
+        return loss if isinstance(loss, Value) and math.isfinite(loss.data) else None

@@ -54,11 +54,25 @@ function render({ model, el }) {
   pictures.append(network, side);
   el.append(bar, caption, note, pictures);
 
-  let live = false; // the kernel answered: the buttons reach it
+  // The kernel answered, or sent a frame: it is there, and the buttons reach it. (A kernel
+  // busy training in the cell that showed the view answers hello only when the cell ends,
+  // but its frames arrive all along.)
+  let live = false;
   let updates = 0;
 
   function send(message) {
     try { model.send(message); } catch (error) { /* no kernel behind a stored view */ }
+  }
+
+  // The slider sends at most one seek every 100 ms, and always the last position.
+  let seekTimer = null;
+  let seekSent = null;
+  function seek() {
+    if (seekTimer !== null) return;
+    const value = Number(slider.value);
+    if (value !== seekSent) { seekSent = value; send({ do: "seek", step: value }); }
+    seekTimer = setTimeout(() => { seekTimer = null; if (Number(slider.value) !== seekSent) seek(); },
+                           100);
   }
 
   function draw() {
@@ -83,21 +97,25 @@ function render({ model, el }) {
     slider.disabled = !live || (frame.status === "running" && !frame.controls);
     el.title = live && !frame.controls && frame.status === "running"
       ? "training runs in a cell: the kernel hears the buttons when it ends (interrupt the " +
-        "kernel to stop it); view.train(...) trains in the background, with the buttons"
+        "kernel to stop it); nn.fit_in_background(...) trains with the buttons working"
       : "";
   }
 
   for (const [action, button] of Object.entries(buttons)) {
     button.addEventListener("click", () => send({ do: action }));
   }
-  slider.addEventListener("input", () => send({ do: "seek", step: Number(slider.value) }));
-  model.on("msg:custom", (message) => {
-    if (message && message.hello) { live = true; draw(); }
-  });
-  model.on("change:frame", draw);
+  slider.addEventListener("input", seek);
+  const onMessage = (message) => { if (message && message.hello) { live = true; draw(); } };
+  const onFrame = () => { live = true; draw(); };
+  model.on("msg:custom", onMessage);
+  model.on("change:frame", onFrame);
   draw();
   send({ do: "hello" });
-  return () => model.off("change:frame", draw);
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:frame", onFrame);
+    if (seekTimer !== null) clearTimeout(seekTimer);
+  };
 }
 
 export default { render };

@@ -23,6 +23,7 @@ notebook keeps and shows where no kernel runs.
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 import threading
@@ -83,6 +84,7 @@ class TrainingView:
         self._rule: Any = None
         self._epochs = self._batches = 0
         self.status, self.note = "ready", ""
+        self._ended = self._training_in_cell = False
         self.controller: Any = None  # nn.fit_in_background's Background, which the buttons drive
         self._lock = threading.RLock()  # the recorder's copy and the widget, one user at a time
         # What is shown, and how long drawing and training have taken.
@@ -129,7 +131,25 @@ class TrainingView:
         return self._grid
 
     def _build_frame(self, step: int) -> dict[str, Any]:
-        """Everything the widget shows at `step`: the caption and the pictures."""
+        """Everything the widget shows at `step`: the caption and the pictures. A failure to
+        draw is shown in the view; it never stops training."""
+        try:
+            return self._draw_frame(step)
+        except Exception as exc:  # a bug of the view's, or a model it cannot handle
+            return {"step": step, "steps": self.steps, "caption": f"step {step}",
+                    "status": self._status(), "controls": self._controls(),
+                    "note": f"the view could not draw step {step}: {type(exc).__name__}: {exc}",
+                    "network": "", "side": ""}
+
+    def _controls(self) -> bool:
+        """Whether the buttons drive a training (a background one, not yet ended)."""
+        return (self.controller is not None and not self._ended
+                and self.controller.status in ("running", "paused"))
+
+    def _status(self) -> str:
+        return str(self.controller.status) if self._controls() else self.status
+
+    def _draw_frame(self, step: int) -> dict[str, Any]:
         state = self.recorder.state(step, self._grid_points())
         caption = self._caption(state)
         network = self.recorder.network
@@ -142,11 +162,9 @@ class TrainingView:
             picture = network_svg(network, state, self._parameter_edge(), "")
         side = curves_svg(state.curves, max(self.steps, 1))
         boundary = self._boundary(state)
-        controls = self.controller is not None and self.controller.running
         note = "; ".join(part for part in (self.note, state.problem) if part)
-        return {"step": step, "steps": self.steps, "caption": caption,
-                "status": self.controller.status if controls else self.status,
-                "note": note, "controls": controls, "network": picture,
+        return {"step": step, "steps": self.steps, "caption": caption, "status": self._status(),
+                "note": note, "controls": self._controls(), "network": picture,
                 "side": side + (boundary_svg(boundary) if boundary else "")}
 
     def _caption(self, state: State) -> str:
@@ -211,12 +229,12 @@ class TrainingView:
 
     def _class_index(self, target: Any) -> int:
         """A target's class as an index into the colours (class 1 of two is the second)."""
-        labels = getattr(self._rule, "labels", None)
-        if self._rule is None or getattr(self._rule, "n_outputs", 1) == 1:
-            high = labels[1] if labels is not None else max(self.y)
-            return 1 if target == high else 0
-        if isinstance(target, (list, tuple)):
+        if isinstance(target, (list, tuple)):  # a one-hot or probability row
             return max(range(len(target)), key=target.__getitem__)
+        if self._rule is None:  # before fit: the label's rank among the labels
+            return sorted(set(self.y)).index(target)
+        if self._rule.n_outputs == 1:
+            return 1 if target == self._rule.labels[1] else 0
         return int(target)
 
     # --- the widget ---------------------------------------------------------------------------
@@ -246,8 +264,9 @@ class TrainingView:
         """Shown in a notebook: every output of this view shares one display id, so that the
         end of training updates their static HTML too (what a notebook keeps for readers
         without widgets), not only the live widget."""
-        from IPython.display import display
+        from IPython.display import display as show
 
+        display: Any = show  # IPython ships no type information
         data, metadata = self._repr_mimebundle_()
         if self._display is None:
             self._display = display(data, metadata=metadata, raw=True, display_id=True)
@@ -348,7 +367,18 @@ class TrainingView:
 
     def controlled_by(self, controller: Any) -> None:
         """`nn.fit_in_background` hands over its Background: the buttons drive it."""
+        self._refuse_a_second_training()
         self.controller = controller
+
+    def _refuse_a_second_training(self) -> None:
+        """One view watches one training at a time."""
+        if self.controller is not None and self.controller.running:
+            raise RuntimeError(f"TrainingView: this view is watching a training that has not "
+                               f"ended ({self.controller.status}, step {self.steps}); stop it "
+                               "first (run.stop(), or close the view)")
+        if self._training_in_cell:
+            raise RuntimeError("TrainingView: this view is watching a training that has not "
+                               "ended; one view watches one training at a time")
 
     def on_control(self, controller: Any) -> None:
         """The background training paused, went on or ended: show it."""
@@ -358,38 +388,50 @@ class TrainingView:
 
     def on_fit_start(self, run: Any) -> None:
         """fit is about to take its first step: learn its loss, optimizer and decision rule."""
-        if self.controller is not None and not self.controller.running:
+        in_background = self.controller is not None and self.controller.running and \
+            threading.current_thread() is not threading.main_thread()
+        if not in_background:
+            self._refuse_a_second_training()
             self.controller = None  # a fit in a cell, after a background one
+            self._training_in_cell = True
         if len(run.X[0]) != len(self.X[0]):
             raise ValueError(f"TrainingView: fit trains on samples of {len(run.X[0])} features, "
                              f"the view was made for {len(self.X[0])}")
         with self._lock:
+            if list(self.recorder.snapshots[-1].parameters) != [p.data for p in
+                                                                self.recorder.live]:
+                self.recorder.record(0, 0, None)  # the weights changed since the view saw them
             self.recorder.loss_fn, self.recorder.optimizer = run.loss_fn, run.optimizer
             self._rule, self._epochs, self._batches = run.rule, run.epochs, run.n_batches
-            self.status, self.note = "running", ""
+            self.status, self.note, self._ended = "running", "", False
         self._publish(force=True)
         self._resumed = time.perf_counter()
 
     def on_step(self, run: Any, epoch: int, batch: int, loss: float) -> None:
         """One step was taken: record it, maybe send a frame, then pause if asked to."""
         self._training += time.perf_counter() - self._resumed
-        self.recorder.record(epoch, batch, loss)
+        with self._lock:
+            self.recorder.record(epoch, batch, loss)
         self._publish()
         self._resumed = time.perf_counter()
 
     def __call__(self, epoch: int, history: Any) -> None:
         """The end of an epoch: its loss, accuracy and validation numbers join the curves."""
-        self.recorder.add_epoch(history)
+        with self._lock:
+            self.recorder.add_epoch(history)
 
     def on_fit_end(self, run: Any, error: BaseException | None) -> None:
         """Training ended: show where, and why if it did not finish."""
         live = [p.data for p in self.recorder.live]
-        if live != list(self.recorder.snapshots[-1].parameters):  # a step no on_step heard of
-            self.recorder.record(run.history.epochs, 0, None)
+        with self._lock:
+            if live != list(self.recorder.snapshots[-1].parameters):
+                # A step no on_step heard of, or early stopping's best weights put back.
+                self.recorder.record(run.history.epochs, 0, None)
+        self._ended, self._training_in_cell = True, False
         if error is None:
             self.status, self.note = "done", run.history.stop_reason or ""
         elif type(error).__name__ == "_Stopped":  # fit_in_background's stop()
-            self.status, self.note = "stopped", str(error)
+            self.status, self.note = "stopped", f"stopped at step {self.steps}"
         elif isinstance(error, KeyboardInterrupt):
             self.status, self.note = "stopped", "interrupted; the model keeps its last step"
         else:
@@ -433,12 +475,19 @@ def _check_fits(model: Any, X: list[Any]) -> None:
     if n_inputs is None and isinstance(layers, list) and layers:
         n_inputs = getattr(layers[0], "n_inputs", None)
     described = type(model).__name__ + (f" taking {n_inputs} inputs" if n_inputs else "")
+    if getattr(model, "batched", False) is True:
+        raise ValueError(f"TrainingView: the model ({described}) takes whole batches (it holds "
+                         "a BatchNorm); the view follows one sample through the model, so it "
+                         "shows models that take one sample at a time")
     if isinstance(n_inputs, int) and n_inputs != len(X[0]):
         raise ValueError(f"TrainingView: the model ({described}) does not fit the data: its "
                          f"samples have {len(X[0])} features")
+    # Tried on a copy in eval mode: the model's own random numbers (Dropout) stay untouched.
+    trial = copy.deepcopy(model)
+    getattr(trial, "eval", lambda: None)()
     try:
         with ag.no_grad():
-            model(list(X[0]))
+            trial(list(X[0]))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"TrainingView: the model ({described}) cannot take the data's "
                          f"samples of {len(X[0])} features: {exc}") from exc
