@@ -23,6 +23,7 @@ from ..functional import grad, local_grads
 from ..graph import topological_order
 from ..ops import OPS
 from ..value import Value
+from .grading import Requirement, gradescope_results, points_of, requirements_of
 from .parse import Program, parse_program
 
 __all__ = ["check", "explain", "CheckReport", "AnswerRow", "Explanation", "written_tolerance",
@@ -269,7 +270,8 @@ def _read(given: object) -> tuple[float | None, str]:
 
 @dataclass(frozen=True)
 class AnswerRow:
-    """One answer: what it is, what it should be, what was given, and a hint if it is wrong."""
+    """One answer: what it is, what it should be, what was given, and a hint if it is wrong;
+    the points it got of those it is worth, and the precision required of it (if any)."""
 
     name: str
     expected: float
@@ -277,6 +279,23 @@ class AnswerRow:
     written: str
     correct: bool
     hint: str
+    points: float = 0.0
+    max_points: float = 1.0
+    required: str = ""
+
+    def shown_hint(self, reveal: bool) -> str:
+        """The hint, without the true value unless `reveal` (for grading)."""
+        return self.hint if reveal or not self.hint.startswith("expected ") else "not right yet"
+
+    def as_dict(self, reveal: bool) -> dict[str, Any]:
+        """The row as JSON: the true value only with `reveal` (or when the answer is right)."""
+        row = {"name": self.name, "written": self.written, "given": self.given,
+               "correct": self.correct, "points": self.points, "max_points": self.max_points,
+               "required": self.required or None,
+               "hint": None if self.correct else self.shown_hint(reveal)}
+        if reveal or self.correct:
+            row["expected"] = self.expected
+        return row
 
 
 @dataclass(frozen=True, repr=False)
@@ -284,6 +303,7 @@ class CheckReport:
     """Truthy exactly when every answer is right; iterate for the rows."""
 
     rows: tuple[AnswerRow, ...]
+    graded: bool = False  # points or a precision were given: the table shows the points
 
     def __bool__(self) -> bool:
         return all(row.correct for row in self.rows)
@@ -299,19 +319,44 @@ class CheckReport:
 
     __repr__ = __str__  # what a notebook or the REPL shows: the table
 
+    @property
+    def score(self) -> float:
+        """The points of the right answers."""
+        return sum(row.points for row in self.rows)
+
+    @property
+    def max_score(self) -> float:
+        """The points of every answer."""
+        return sum(row.max_points for row in self.rows)
+
+    def summary(self) -> str:
+        """`3 of 5 right, 4 of 7 points`."""
+        right = f"{sum(r.correct for r in self.rows)} of {len(self.rows)} right"
+        return f"{right}, {self.score:g} of {self.max_score:g} points" if self.graded else right
+
     def table(self, reveal: bool = True) -> str:
         """The report as a text table; without `reveal`, wrong answers' true values stay hidden
         (for grading: the hints still point at the mistake)."""
         width = max([len(r.name) for r in self.rows] + [6])
-        lines = [f"{'answer':<{width}}  {'given':>12}  {'expected':>12}  result"]
+        points = f"  {'points':>7}" if self.graded else ""
+        lines = [f"{'answer':<{width}}  {'given':>12}  {'expected':>12}{points}  result"]
         for r in self.rows:
-            hint = r.hint if reveal or not r.hint.startswith("expected ") else "not right yet"
-            verdict = "right" if r.correct else f"WRONG: {hint}"
+            verdict = "right" if r.correct else f"WRONG: {r.shown_hint(reveal)}"
             expected = f"{r.expected:.6g}" if reveal or r.correct else "?"
-            lines.append(f"{r.name:<{width}}  {r.written:>12}  {expected:>12}  {verdict}")
-        right = sum(r.correct for r in self.rows)
-        lines.append(f"{right} of {len(self.rows)} right")
+            got = f"  {f'{r.points:g}/{r.max_points:g}':>7}" if self.graded else ""
+            lines.append(f"{r.name:<{width}}  {r.written:>12}  {expected:>12}{got}  {verdict}")
+        lines.append(self.summary())
         return "\n".join(lines)
+
+    def as_dict(self, reveal: bool = False) -> dict[str, Any]:
+        """The report as JSON: score, max_score and one entry per answer (true values of wrong
+        answers only with `reveal`)."""
+        return {"score": self.score, "max_score": self.max_score, "all_right": bool(self),
+                "summary": self.summary(), "answers": [r.as_dict(reveal) for r in self.rows]}
+
+    def gradescope(self, reveal: bool = False) -> dict[str, Any]:
+        """Gradescope's results.json for these answers: one test per answer, with its points."""
+        return gradescope_results(self.rows, self.score, self.summary(), reveal)
 
     def _repr_html_(self) -> str:
         import html
@@ -402,13 +447,20 @@ def _named_values(graph: Program | Value) -> tuple[Value, dict[str, Value]]:
 
 
 def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
-          at: Mapping[str, float] | None = None, tolerance: float | None = None) -> CheckReport:
+          at: Mapping[str, float] | None = None, tolerance: float | None = None, *,
+          points: float | Mapping[str, float] | None = None,
+          precision: str | Mapping[str, str] | None = None) -> CheckReport:
     """Judge answers about a program (text or parsed) or a graph of labelled Values.
 
     `answers` maps "dJ/dw11" (a derivative of any named node with respect to another) or "y"
     (a forward value) to a number or the string the student wrote. A written answer is right
     when it equals the true value to the precision it was written with ("-0.41" for -0.4096,
     "-3e-6" for -3.42e-6; a written 0 claims exactly zero); `tolerance` (absolute) overrides.
+
+    For grading: `points` (one number for every answer, or a table answer -> points, "*" for
+    the rest; 1 each by default) gives the report its `score` and `max_score`; `precision`
+    ("3 significant figures", "2 decimals"; or a table likewise) is the least an answer must
+    be written with to be accepted.
     """
     if tolerance is not None and not (isinstance(tolerance, (int, float))
                                       and math.isfinite(tolerance) and tolerance >= 0):
@@ -422,6 +474,8 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
         raise TypeError("check needs a program (text or parsed) or a Value, got "
                         f"{type(program_or_graph).__name__}")
     _, names = _named_values(program_or_graph)
+    worth = points_of(1 if points is None else points, answers)
+    requirements = requirements_of(precision, answers)
     # A written 0 claims exactly zero, up to the rounding noise of floats at this graph's scale
     # (0.1*3 - 0.3 is 5.6e-17, not 0).
     noise = 1e-12 * max([1.0, *(abs(v.data) for v in names.values())])
@@ -439,10 +493,16 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
         else:
             expected = names[wanted[0]].data
         number, written = _read(given)
+        requirement = requirements[key]
+        graded: dict[str, Any] = {"max_points": worth[key], "required": str(requirement or "")}
         if number is None:
             reason = ("not answered" if written == ""
                       else f"could not read {written!r} as a finite number")
-            rows.append(AnswerRow(key, expected, None, written, False, reason))
+            rows.append(AnswerRow(key, expected, None, written, False, reason, **graded))
+            continue
+        if requirement is not None and not requirement.met_by(written):
+            rows.append(AnswerRow(key, expected, number, written, False,
+                                  _precision_hint(requirement, written), **graded))
             continue
         if tolerance is not None:
             allowed = tolerance
@@ -456,5 +516,11 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
             hint = (_hint(number, expected, allowed, out, wrt) if match
                     else "the sign is flipped" if _close(number, -expected, allowed)
                     else f"expected {expected:.6g}")
-        rows.append(AnswerRow(key, expected, number, written, correct, hint))
-    return CheckReport(tuple(rows))
+        rows.append(AnswerRow(key, expected, number, written, correct, hint,
+                              points=worth[key] if correct else 0.0, **graded))
+    return CheckReport(tuple(rows), graded=points is not None or precision is not None)
+
+
+def _precision_hint(requirement: Requirement, written: str) -> str:
+    return (f"write it with at least {requirement} ({written} shows "
+            f"{requirement.shown_by(written)})")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .check import CheckReport, check
+from .grading import points_of, requirements_of
 from .parse import Program, parse_program
 
 __all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
@@ -127,7 +128,13 @@ _LONG_DOTTED_KEY = re.compile(rf"{_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PART
 
 def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, Any]]:
     """(program, point, answers) from a worksheet file, or a WorksheetError saying what is wrong."""
-    path = Path(path)
+    program, at, answers, _ = _read(Path(path))
+    return program, at, answers
+
+
+def _read(path: Path) -> tuple[str, dict[str, float], dict[str, Any], dict[str, Any]]:
+    """(program, point, answers, grading): grading holds the teacher's `points` and
+    `precision`, checked against the answers."""
     data = _parsed(path)
     program = data.get("program")
     if not isinstance(program, str):
@@ -137,7 +144,14 @@ def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, A
         raise WorksheetError(f"{path}: [at] must give a number for each input")
     if not isinstance(answers, dict) or not answers:
         raise WorksheetError(f"{path}: the worksheet needs an [answers] table")
-    return program, {name: _input(path, name, value) for name, value in at.items()}, answers
+    grading: dict[str, Any] = {key: data[key] for key in ("points", "precision") if key in data}
+    try:  # checked here, so that a teacher's mistake is named with its file
+        points_of(grading.get("points", 1), answers)
+        requirements_of(grading.get("precision"), answers)
+    except ValueError as exc:
+        raise WorksheetError(f"{path}: {exc}") from None
+    return (program, {name: _input(path, name, value) for name, value in at.items()}, answers,
+            grading)
 
 
 def _parsed(path: Path) -> dict[str, Any]:
@@ -182,6 +196,8 @@ def _input(path: Path, name: str, value: object) -> float:
 
 
 def check_worksheet(path: str | Path) -> CheckReport:
-    """Check the answers of a worksheet file (blank answers count as wrong)."""
-    program, at, answers = read_worksheet(path)
-    return check(parse_program(program, at), answers)
+    """Check the answers of a worksheet file (blank answers count as wrong), with the points
+    and precision it sets: `points = 2` or a `[points]` table (answer = points, "*" for the
+    rest), `precision = "3 significant figures"` or a `[precision]` table likewise."""
+    program, at, answers, grading = _read(Path(path))
+    return check(parse_program(program, at), answers, **grading)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import __version__, explain, grad
+from .. import __version__, explain, grad, write_file
 from ..checking import EXERCISES, ExpressionError, WorksheetError, check_worksheet, worksheet
 from ..checking.parse import parse_program
 from ..ops import OpError
@@ -76,10 +77,34 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(path: str, show_answers: bool) -> int:
-    report = check_worksheet(path)
-    print(report.table(reveal=show_answers))
+def _check(path: str, show_answers: bool, form: str = "text", output: str | None = None
+           ) -> int:
+    """Check a worksheet; the report as text, JSON or Gradescope's results.json, printed or
+    written to `output`. A worksheet that cannot be read still gives Gradescope a results
+    file (score 0, the reason as its output) before the error is reported."""
+    try:
+        report = check_worksheet(path)
+    except (WorksheetError, ExpressionError, OpError, ValueError) as exc:
+        if form == "gradescope":
+            _emit(json.dumps({"score": 0.0, "output": f"{path}: {exc}", "tests": [],
+                              "visibility": "visible"}, indent=2), output)
+        raise
+    if form == "json":
+        text = json.dumps({"worksheet": path, **report.as_dict(reveal=show_answers)}, indent=2)
+    elif form == "gradescope":
+        text = json.dumps(report.gradescope(reveal=show_answers), indent=2)
+    else:
+        text = report.table(reveal=show_answers)
+    _emit(text, output)
     return 0 if report else 1
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Print `text`, or write it to the file `output` (whole or not at all)."""
+    if output is None:
+        print(text)
+    else:
+        write_file(output, (text + "\n").encode("utf-8"))
 
 
 def _exercises(action: str | None, target: str | None, show_answers: bool) -> int:
@@ -144,6 +169,11 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument("worksheet")
     check_parser.add_argument("--show-answers", action="store_true",
                               help="also show the true value of each wrong answer")
+    check_parser.add_argument("--format", choices=["text", "json", "gradescope"],
+                              default="text", help="text (default), json, or gradescope "
+                                                   "(Gradescope's results.json)")
+    check_parser.add_argument("-o", "--output", metavar="FILE",
+                              help="write the report to FILE instead of printing it")
     exercises_parser = commands.add_parser("exercises", help="the exercise bank: list, show "
                                                              "a worksheet, check one")
     exercises_parser.add_argument("action", nargs="?", choices=["show", "check"])
@@ -163,7 +193,7 @@ def _run(args: argparse.Namespace) -> int | None:
     if args.command == "draw":
         return _draw(args)
     if args.command == "check":
-        return _check(args.worksheet, args.show_answers)
+        return _check(args.worksheet, args.show_answers, args.format, args.output)
     if args.command == "exercises":
         return _exercises(args.action, args.target, args.show_answers)
     return None
