@@ -18,9 +18,10 @@ from typing import Any
 from .check import CheckReport, check
 from .grading import points_of, requirements_of
 from .parse import Program, parse_program
+from .students import DrawError, Range, answers_at, draw_point, format_answer, range_of
 
 __all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
-           "WorksheetError"]
+           "student_worksheet", "WorksheetError"]
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,59 @@ _LONG_DOTTED_KEY = re.compile(rf"{_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PART
 
 
 def read_worksheet(path: str | Path) -> tuple[str, dict[str, float], dict[str, Any]]:
-    """(program, point, answers) from a worksheet file, or a WorksheetError saying what is wrong."""
-    program, at, answers, _ = _read(Path(path))
-    return program, at, answers
+    """(program, point, answers) from a worksheet file, or a WorksheetError saying what is wrong.
+    A worksheet whose inputs are ranges has no point until a student draws one."""
+    sheet = _read(Path(path))
+    if sheet.ranged:
+        raise WorksheetError(f"{path}: its inputs are ranges, drawn per student: give a "
+                             "student ID (--student)")
+    return sheet.program, dict(sheet.at), sheet.answers  # type: ignore[arg-type]
 
 
-def _read(path: Path) -> tuple[str, dict[str, float], dict[str, Any], dict[str, Any]]:
-    """(program, point, answers, grading): grading holds the teacher's `points` and
-    `precision`, checked against the answers."""
+@dataclass
+class _Sheet:
+    """A worksheet as read: `at` holds numbers, or Ranges in a teacher's template; a student's
+    sheet keeps the template's ranges in `ranges`, to check that its numbers are the drawn
+    ones."""
+
+    path: Path
+    exercise: str
+    program: str
+    at: dict[str, float | Range]
+    answers: dict[str, Any]
+    grading: dict[str, Any]
+    student: str | None
+    ranges: dict[str, Range]
+
+    @property
+    def ranged(self) -> bool:
+        return any(isinstance(spec, Range) for spec in self.at.values())
+
+    def point(self, student: str | None) -> dict[str, float]:
+        """The numbers to check the answers at: the sheet's own, or the student's draw."""
+        if not self.ranged and not self.ranges:
+            return dict(self.at)  # type: ignore[arg-type]
+        student = student if student is not None else self.student
+        if student is None:
+            raise WorksheetError(f"{self.path}: its inputs are drawn per student: give a "
+                                 "student ID (--student), or `student = \"ID\"` in the sheet")
+        drawn = self.draw(student)
+        for name, number in self.at.items():
+            if not isinstance(number, Range) and number != drawn[name]:
+                raise WorksheetError(f"{self.path}: [at] {name} = {number:g} is not the number "
+                                     f"drawn for student {student!r} ({drawn[name]:g})")
+        return drawn
+
+    def draw(self, student: str) -> dict[str, float]:
+        spec = {name: self.ranges.get(name, value) for name, value in self.at.items()}
+        try:
+            return draw_point(self.program, spec, list(self.answers), student, self.exercise)
+        except DrawError as exc:
+            raise WorksheetError(f"{self.path}: {exc}") from None
+
+
+def _read(path: Path) -> _Sheet:
+    """A worksheet, with the teacher's `points` and `precision` checked against the answers."""
     data = _parsed(path)
     program = data.get("program")
     if not isinstance(program, str):
@@ -145,13 +191,24 @@ def _read(path: Path) -> tuple[str, dict[str, float], dict[str, Any], dict[str, 
     if not isinstance(answers, dict) or not answers:
         raise WorksheetError(f"{path}: the worksheet needs an [answers] table")
     grading: dict[str, Any] = {key: data[key] for key in ("points", "precision") if key in data}
+    student, ranges = data.get("student"), data.get("ranges", {})
+    if student is not None and not isinstance(student, str):
+        raise WorksheetError(f"{path}: student must be a string (the student's ID)")
+    if not isinstance(ranges, dict):
+        raise WorksheetError(f"{path}: [ranges] must be a table of ranges")
     try:  # checked here, so that a teacher's mistake is named with its file
         points_of(grading.get("points", 1), answers)
         requirements_of(grading.get("precision"), answers)
+        point = {name: range_of(name, value) if isinstance(value, dict)
+                 else _input(path, name, value) for name, value in at.items()}
+        kept = {name: range_of(name, value) for name, value in ranges.items()}
     except ValueError as exc:
         raise WorksheetError(f"{path}: {exc}") from None
-    return (program, {name: _input(path, name, value) for name, value in at.items()}, answers,
-            grading)
+    unknown = [name for name in kept if name not in point]
+    if unknown:
+        raise WorksheetError(f"{path}: [ranges] {unknown[0]} is not an input of [at]")
+    return _Sheet(path, str(data.get("exercise", "")), program, point, answers, grading,
+                  student, kept)
 
 
 def _parsed(path: Path) -> dict[str, Any]:
@@ -195,9 +252,54 @@ def _input(path: Path, name: str, value: object) -> float:
     return number
 
 
-def check_worksheet(path: str | Path) -> CheckReport:
+def check_worksheet(path: str | Path, student: str | None = None) -> CheckReport:
     """Check the answers of a worksheet file (blank answers count as wrong), with the points
     and precision it sets: `points = 2` or a `[points]` table (answer = points, "*" for the
-    rest), `precision = "3 significant figures"` or a `[precision]` table likewise."""
-    program, at, answers, grading = _read(Path(path))
-    return check(parse_program(program, at), answers, **grading)
+    rest), `precision = "3 significant figures"` or a `[precision]` table likewise.
+
+    A sheet drawn for a student is checked at that student's numbers (`student` overrides the
+    ID the sheet names): numbers in [at] that are not the drawn ones are refused."""
+    sheet = _read(Path(path))
+    return check(parse_program(sheet.program, sheet.point(student)), sheet.answers,
+                 **sheet.grading)
+
+
+def student_worksheet(path: str | Path, student: str, key: bool = False) -> str:
+    """A student's own worksheet from a teacher's worksheet whose inputs are ranges: the
+    student's numbers in [at] (drawn from the ID, the same every time), blank answers, and
+    the ranges kept in [ranges]; with `key`, the teacher's answer key for that student."""
+    if not isinstance(student, str) or not student.strip():
+        raise WorksheetError("a student ID must be a non-empty string")
+    sheet = _read(Path(path))
+    if not sheet.ranged:
+        raise WorksheetError(f"{path}: none of its inputs is a range, so every student would "
+                             "get the same numbers")
+    point = sheet.draw(student)
+    requirements = requirements_of(sheet.grading.get("precision"), sheet.answers)
+    truth = answers_at(sheet.program, point, list(sheet.answers))
+    title = "answer key" if key else "worksheet"
+    lines = [f"# The {title} of student {student}" + (f" ({sheet.exercise})"
+                                                      if sheet.exercise else ""),
+             "# Fill in every answer, then: autograd-core check FILE"]
+    if sheet.exercise:
+        lines.append(f"exercise = {_toml_string(sheet.exercise)}")
+    lines += [f"student = {_toml_string(student)}", 'program = """', sheet.program.strip(),
+              '"""']
+    lines += [f"{name} = {_toml_value(value)}" for name, value in sheet.grading.items()
+              if not isinstance(value, dict)]
+    lines += ["", "[at]"] + [f"{name} = {value!r}" for name, value in point.items()]
+    lines += ["", "[answers]"]
+    for question in sheet.answers:
+        given = format_answer(truth[question], requirements[question]) if key else ""
+        lines.append(f"{_toml_string(question)} = {_toml_string(given)}")
+    for name, value in sheet.grading.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{name}]"] + [f"{_toml_string(k)} = {_toml_value(v)}"
+                                          for k, v in value.items()]
+    lines += ["", "[ranges]"] + [f"{name} = {spec}" for name, spec in sheet.at.items()
+                                 if isinstance(spec, Range)]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    return _toml_string(value) if isinstance(value, str) else repr(value)

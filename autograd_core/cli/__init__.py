@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__, explain, grad, write_file
-from ..checking import EXERCISES, ExpressionError, WorksheetError, check_worksheet, worksheet
+from ..checking import (
+    EXERCISES,
+    ExpressionError,
+    WorksheetError,
+    check_worksheet,
+    student_worksheet,
+    worksheet,
+)
 from ..checking.parse import parse_program
 from ..ops import OpError
 from . import demo
@@ -77,13 +84,13 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(path: str, show_answers: bool, form: str = "text", output: str | None = None
-           ) -> int:
+def _check(path: str, show_answers: bool, form: str = "text", output: str | None = None,
+           student: str | None = None) -> int:
     """Check a worksheet; the report as text, JSON or Gradescope's results.json, printed or
     written to `output`. A worksheet that cannot be read still gives Gradescope a results
     file (score 0, the reason as its output) before the error is reported."""
     try:
-        report = check_worksheet(path)
+        report = check_worksheet(path, student)
     except (WorksheetError, ExpressionError, OpError, ValueError) as exc:
         if form == "gradescope":
             _emit(json.dumps({"score": 0.0, "output": f"{path}: {exc}", "tests": [],
@@ -107,7 +114,9 @@ def _emit(text: str, output: str | None) -> None:
         write_file(output, (text + "\n").encode("utf-8"))
 
 
-def _exercises(action: str | None, target: str | None, show_answers: bool) -> int:
+def _exercises(action: str | None, target: str | None, show_answers: bool,
+               student: str | None = None, key: bool = False, output: str | None = None
+               ) -> int:
     if action is None:
         width = max(len(name) for name in EXERCISES)
         for name, exercise in EXERCISES.items():
@@ -122,7 +131,12 @@ def _exercises(action: str | None, target: str | None, show_answers: bool) -> in
             raise UsageError(f"no exercise {target!r}; the exercises are: {', '.join(EXERCISES)}")
         print(worksheet(target), end="")
         return 0
-    return _check(target, show_answers)
+    if action == "student":
+        if student is None:
+            raise UsageError("exercises student FILE needs --student ID")
+        _emit(student_worksheet(target, student, key=key).rstrip("\n"), output)
+        return 0
+    return _check(target, show_answers, student=student)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -174,12 +188,21 @@ def _parser() -> argparse.ArgumentParser:
                                                    "(Gradescope's results.json)")
     check_parser.add_argument("-o", "--output", metavar="FILE",
                               help="write the report to FILE instead of printing it")
+    check_parser.add_argument("--student", metavar="ID",
+                              help="check at this student's numbers (a worksheet with ranges)")
     exercises_parser = commands.add_parser("exercises", help="the exercise bank: list, show "
                                                              "a worksheet, check one")
-    exercises_parser.add_argument("action", nargs="?", choices=["show", "check"])
+    exercises_parser.add_argument("action", nargs="?", choices=["show", "check", "student"])
     exercises_parser.add_argument("target", nargs="?", metavar="NAME|FILE")
     exercises_parser.add_argument("--show-answers", action="store_true",
                                   help="with check: show the true value of each wrong answer")
+    exercises_parser.add_argument("--student", metavar="ID",
+                                  help="student FILE: that student's own worksheet, drawn "
+                                       "from the ranges of FILE's inputs")
+    exercises_parser.add_argument("--key", action="store_true",
+                                  help="with student: the answer key instead")
+    exercises_parser.add_argument("-o", "--output", metavar="FILE",
+                                  help="with student: write the sheet to FILE")
     return parser
 
 
@@ -193,9 +216,10 @@ def _run(args: argparse.Namespace) -> int | None:
     if args.command == "draw":
         return _draw(args)
     if args.command == "check":
-        return _check(args.worksheet, args.show_answers, args.format, args.output)
+        return _check(args.worksheet, args.show_answers, args.format, args.output, args.student)
     if args.command == "exercises":
-        return _exercises(args.action, args.target, args.show_answers)
+        return _exercises(args.action, args.target, args.show_answers, args.student, args.key,
+                          args.output)
     return None
 
 
