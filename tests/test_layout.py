@@ -36,9 +36,11 @@ PUBLIC = set(autograd_core.__all__) | {"sum", "__version__"}
 # Third-party packages each part may use (the engine: the standard library and numpy only).
 THIRD_PARTY = {
     "engine": {"numpy"}, "replay": {"numpy"}, "checking": {"tomli"},
-    # IPython: fit_in_background's interrupt hook; anywidget and traitlets: the training view.
+    # IPython: fit_in_background's interrupt hook; anywidget and traitlets: the training view;
+    # playwright: printing worksheets to PDF.
     "nn": {"numpy", "tqdm", "torch", "IPython"},
-    "viz": {"numpy", "graphviz", "matplotlib", "IPython", "anywidget", "traitlets"},
+    "viz": {"numpy", "graphviz", "matplotlib", "IPython", "anywidget", "traitlets",
+            "playwright"},
     "cli": {"matplotlib"}, "autograd_core": set(),
 }
 

@@ -22,6 +22,7 @@ from .graph import Graph, GraphNode, GraphTooLarge, Link
 __all__ = ["DrawOptions", "GraphTooLarge", "build", "to_dot", "describe"]
 
 VIEWS = ("both", "forward", "backward")
+BLANK = "\u00a0" * 14  # room to write a gradient in (no-break spaces: Graphviz keeps them)
 DIRECTIONS = ("LR", "TB", "RL", "BT")
 
 POSITIVE = (214, 96, 77)  # red: increasing this value increases the output
@@ -48,6 +49,7 @@ class DrawOptions:
     caption: str = ""  # a line of text under the graph
     constants_as_nodes: bool = True  # draw numbers written in the expression as nodes
     show_ids: bool = False  # name unlabelled value nodes by their id (n0, n1, ...)
+    blank_grads: bool = False  # leave each grad field empty, to fill in (a printed worksheet)
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -186,10 +188,11 @@ def value_attrs(node: GraphNode, options: DrawOptions, scale: float, backward_ra
     if options.view in ("both", "forward"):
         fields.append(f"data {_escape_record(_fmt(node.data, spec))}")
     if shows_grad:
-        fields.append(f"grad {_escape_record(_fmt(node.grad, spec))}")
+        fields.append("grad " + BLANK if options.blank_grads
+                      else f"grad {_escape_record(_fmt(node.grad, spec))}")
     attrs = {"label": "{ " + " | ".join(fields) + " }", "shape": "record", "style": "filled",
              "fillcolor": "white"}
-    if shows_grad and node.grad is not None:
+    if shows_grad and node.grad is not None and not options.blank_grads:
         if not math.isfinite(node.grad):
             attrs.update(fillcolor="#f4a6d7", color=NOT_FINITE, penwidth="2")
         elif node.grad == 0 and backward_ran:  # no gradient flows: a dead relu, a step

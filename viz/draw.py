@@ -48,7 +48,8 @@ def draw(root: Value, *, view: str = "both", rankdir: str = "LR", number_format:
          edge_labels: bool = False, color: bool = True, highlight: Iterable[Value] = (),
          highlight_path: Value | None = None, clusters: bool = True,
          collapse: int | str | None = "auto", max_nodes: int = 500, caption: str = "",
-         constants_as_nodes: bool = True, grads: Any = None) -> Diagram:
+         constants_as_nodes: bool = True, grads: Any = None, blank_grads: bool = False
+         ) -> Diagram:
     """Draw everything `root` depends on: each value with its label, data and grad.
 
     view: "both", "forward" (data only) or "backward" (grad only). rankdir: LR, TB, RL, BT.
@@ -58,6 +59,7 @@ def draw(root: Value, *, view: str = "both", rankdir: str = "LR", number_format:
     way. highlight: Values to emphasise; highlight_path: a Value whose paths to the root are
     emphasised. clusters: group nodes by the nn module that made them. collapse: fold each
     scope at this depth into one box ("auto": only as much as max_nodes needs; None: never).
+    blank_grads: leave every grad field empty, to be filled in by hand (printed worksheets).
 
     Returns a `graphviz.Digraph` subclass: it displays inline in Jupyter, `.source` is the DOT
     text, and `.render("graph", format="png")` or `viz.render(...)` writes a file.
@@ -86,7 +88,7 @@ def draw(root: Value, *, view: str = "both", rankdir: str = "LR", number_format:
                           highlight=highlighted | {node for link in links for node in link},
                           highlight_links=links, clusters=clusters, collapse=collapse,
                           max_nodes=max_nodes, caption=caption,
-                          constants_as_nodes=constants_as_nodes)
+                          constants_as_nodes=constants_as_nodes, blank_grads=blank_grads)
     return build(graph, options)
 
 

@@ -21,7 +21,7 @@ from .parse import Program, parse_program
 from .students import DrawError, Range, answers_at, draw_point, format_answer, range_of
 
 __all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
-           "student_worksheet", "WorksheetError"]
+           "student_worksheet", "printable", "Printable", "WorksheetError"]
 
 
 @dataclass(frozen=True)
@@ -299,6 +299,43 @@ def student_worksheet(path: str | Path, student: str, key: bool = False) -> str:
     lines += ["", "[ranges]"] + [f"{name} = {spec}" for name, spec in sheet.at.items()
                                  if isinstance(spec, Range)]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Printable:
+    """What a printed worksheet shows: a title, the program at a point, the questions, and
+    the points and required precision of each (None when the sheet sets none)."""
+
+    title: str
+    program: str
+    at: dict[str, float]
+    questions: tuple[str, ...]
+    points: dict[str, float] | None
+    precision: dict[str, str] | None
+    student: str | None
+
+
+def printable(target: str, student: str | None = None) -> Printable:
+    """An exercise of the bank (by name) or a worksheet file, ready to print; a worksheet
+    with ranges is printed at the student's numbers."""
+    if target in EXERCISES:
+        exercise = EXERCISES[target]
+        return Printable(exercise.title, exercise.program, dict(exercise.at),
+                         exercise.questions, None, None, student)
+    sheet = _read(Path(target))
+    who = student if student is not None else sheet.student
+    point = sheet.point(who)
+    questions = tuple(sheet.answers)
+    points = (points_of(sheet.grading["points"], questions) if "points" in sheet.grading
+              else None)
+    precision = None
+    if "precision" in sheet.grading:
+        needed = requirements_of(sheet.grading["precision"], questions)
+        precision = {q: str(r) if r else "" for q, r in needed.items()}
+    title = sheet.exercise or Path(target).stem
+    if sheet.exercise in EXERCISES:
+        title = EXERCISES[sheet.exercise].title
+    return Printable(title, sheet.program, point, questions, points, precision, who)
 
 
 def _toml_value(value: object) -> str:

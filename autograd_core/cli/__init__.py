@@ -106,6 +106,35 @@ def _check(path: str, show_answers: bool, form: str = "text", output: str | None
     return 0 if report else 1
 
 
+def _print(target: str, student: str | None, output: str | None) -> int:
+    """A printable worksheet and its answer key, as HTML pages or PDFs (by the suffix)."""
+    from ..checking.exercises import printable
+    from ..checking.students import answers_at
+
+    if output is None or Path(output).suffix.lower() not in (".html", ".pdf"):
+        raise UsageError("exercises print needs -o FILE.html or -o FILE.pdf (the key is "
+                         "written next to it, as FILE-key.html or FILE-key.pdf)")
+    try:
+        import viz.worksheet as pages
+    except ImportError as exc:
+        raise UsageError(f"printing needs the viz extra (pip install 'autograd-core[viz]'): "
+                         f"{exc}") from None
+    sheet = printable(target, student)
+    target_path = Path(output)
+    key_path = target_path.with_name(f"{target_path.stem}-key{target_path.suffix}")
+    truth = answers_at(sheet.program, sheet.at, sheet.questions)
+    for path, key in ((target_path, None), (key_path, truth)):
+        page = pages.worksheet_page(parse_program(sheet.program, sheet.at), sheet.questions,
+                                    title=sheet.title, key=key, student=sheet.student,
+                                    points=sheet.points, precision=sheet.precision)
+        if path.suffix.lower() == ".pdf":
+            pages.save_pdf(page, path)
+        else:
+            write_file(path, page.encode("utf-8"))
+        print(f"wrote {path.resolve()}")
+    return 0
+
+
 def _emit(text: str, output: str | None) -> None:
     """Print `text`, or write it to the file `output` (whole or not at all)."""
     if output is None:
@@ -131,6 +160,8 @@ def _exercises(action: str | None, target: str | None, show_answers: bool,
             raise UsageError(f"no exercise {target!r}; the exercises are: {', '.join(EXERCISES)}")
         print(worksheet(target), end="")
         return 0
+    if action == "print":
+        return _print(target, student, output)
     if action == "student":
         if student is None:
             raise UsageError("exercises student FILE needs --student ID")
@@ -192,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
                               help="check at this student's numbers (a worksheet with ranges)")
     exercises_parser = commands.add_parser("exercises", help="the exercise bank: list, show "
                                                              "a worksheet, check one")
-    exercises_parser.add_argument("action", nargs="?", choices=["show", "check", "student"])
+    exercises_parser.add_argument("action", nargs="?",
+                                  choices=["show", "check", "student", "print"])
     exercises_parser.add_argument("target", nargs="?", metavar="NAME|FILE")
     exercises_parser.add_argument("--show-answers", action="store_true",
                                   help="with check: show the true value of each wrong answer")
@@ -202,7 +234,8 @@ def _parser() -> argparse.ArgumentParser:
     exercises_parser.add_argument("--key", action="store_true",
                                   help="with student: the answer key instead")
     exercises_parser.add_argument("-o", "--output", metavar="FILE",
-                                  help="with student: write the sheet to FILE")
+                                  help="with student: write the sheet to FILE; with print: "
+                                       "FILE.html or FILE.pdf (and FILE-key next to it)")
     return parser
 
 
