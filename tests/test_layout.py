@@ -37,10 +37,11 @@ PUBLIC = set(autograd_core.__all__) | {"sum", "__version__"}
 THIRD_PARTY = {
     "engine": {"numpy"}, "replay": {"numpy"}, "checking": {"tomli"},
     # IPython: fit_in_background's interrupt hook; anywidget and traitlets: the training view;
-    # playwright: printing worksheets to PDF.
+    # playwright: printing worksheets to PDF, photographing animations; PIL (matplotlib's) and
+    # imageio_ffmpeg: writing them.
     "nn": {"numpy", "tqdm", "torch", "IPython"},
     "viz": {"numpy", "graphviz", "matplotlib", "IPython", "anywidget", "traitlets",
-            "playwright"},
+            "playwright", "PIL", "imageio_ffmpeg"},
     "cli": {"matplotlib"}, "autograd_core": set(),
 }
 

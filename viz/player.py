@@ -263,16 +263,27 @@ class StepThrough:
         return (f"<StepThrough: {len(self.frames)} frames over the graph of "
                 f"{_Names(self.graph, '.4g').root}>")
 
-    def save(self, path: str | os.PathLike[str], autoplay: bool = False) -> Path:
-        """Write a standalone HTML page of the player (for slides: `autoplay=True`)."""
-        target = Path(path)
-        if target.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"save writes an HTML page; give a path ending in .html, got "
-                             f"{target.name!r}")
-        page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    def page(self, autoplay: bool = False) -> str:
+        """A standalone HTML page of the player."""
+        return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                 "<title>Forward and backward pass, step by step</title></head><body>\n"
                 f"{self.html(autoplay)}\n</body></html>\n")
-        return write_file(target, page.encode("utf-8"))
+
+    def save(self, path: str | os.PathLike[str], autoplay: bool = False,
+             seconds_per_frame: float = 1.5) -> Path:
+        """Write the player: a standalone HTML page (for slides: `autoplay=True`), or an
+        animation, one picture per frame with its caption (.gif, or .mp4 with imageio-ffmpeg;
+        photographed by headless Chromium, viz/animation.py)."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix in (".gif", ".mp4"):
+            from .animation import save_animation
+
+            return save_animation(self.page(), len(self.frames), target, seconds_per_frame)
+        if suffix not in (".html", ".htm"):
+            raise ValueError(f"save writes an HTML page (.html) or an animation (.gif, .mp4); "
+                             f"got {target.name!r}")
+        return write_file(target, self.page(autoplay).encode("utf-8"))
 
 
 def _checked_size(root: Value, max_nodes: int) -> Value:

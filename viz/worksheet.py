@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from autograd_core import Program, write_file
 
+from .browser import page_of
 from .draw import draw
 from .renderer import find_renderer
 
-__all__ = ["worksheet_page", "save_pdf", "PDFUnavailable"]
+__all__ = ["worksheet_page", "save_pdf"]
 
 STYLE = """
 @page { size: A4; margin: 16mm 14mm; }
@@ -108,38 +106,9 @@ filled in.</p>
 """
 
 
-class PDFUnavailable(RuntimeError):
-    """No headless Chromium (and playwright) to print a PDF with."""
-
-
-def _chromium() -> str:
-    found = (os.environ.get("CHROMIUM") or shutil.which("chromium")
-             or shutil.which("chromium-browser") or shutil.which("google-chrome"))
-    if found is None:
-        raise PDFUnavailable("printing a PDF needs Chromium (Debian: apt-get install chromium; "
-                             "or set CHROMIUM to its path); the HTML page prints from any "
-                             "browser")
-    return found
-
-
 def save_pdf(page: str, path: str | os.PathLike[str]) -> Path:
     """Print an HTML page to a PDF file with headless Chromium (A4, backgrounds on)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise PDFUnavailable("printing a PDF needs playwright (pip install playwright) and "
-                             "Chromium; the HTML page prints from any browser") from exc
-    chromium = _chromium()
-    find_renderer()  # fail early, with its message, if no Graphviz drew the page
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        source = Path(folder) / "page.html"
-        source.write_text(page, encoding="utf-8")
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        try:
-            tab = browser.new_page()
-            tab.goto(source.as_uri())
-            pdf: Any = tab.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-        finally:
-            browser.close()
+    find_renderer()  # fail early, with its message, if no Graphviz can draw the page
+    with page_of(page, "printing a PDF (the HTML page prints from any browser)") as tab:
+        pdf: bytes = tab.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     return write_file(path, pdf)

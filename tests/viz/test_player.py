@@ -205,8 +205,8 @@ def test_save_writes_a_standalone_page(tmp_path: Path) -> None:
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and 'charset="utf-8"' in page
     assert _script_data(page)["autoplay"] is True
-    with pytest.raises(ValueError, match=r"give a path ending in .html, got 'x.gif'"):
-        player.save(tmp_path / "x.gif")
+    with pytest.raises(ValueError, match=r"\(.gif, .mp4\); got 'x.pdf'"):
+        player.save(tmp_path / "x.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop.html"]
 
 
