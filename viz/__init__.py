@@ -12,13 +12,15 @@ plot is made).
 from .diagram import Diagram
 from .dot import DrawOptions, GraphTooLarge, build, to_dot
 from .draw import draw, legend, path_links, render
+from .export import to_mermaid, to_tikz
 from .graph import Graph, GraphNode, Link, extract
 from .live import TrainingView
 from .player import Frame, StepThrough, step_through
 from .renderer import Renderer, RendererNotFound, RenderError, find_renderer
 
 __all__ = [
-    "draw", "render", "legend", "step_through", "StepThrough", "Frame", "TrainingView",
+    "draw", "render", "legend", "to_tikz", "to_mermaid", "step_through", "StepThrough",
+    "Frame", "TrainingView",
     "extract", "to_dot",
     "build", "DrawOptions", "Diagram", "path_links",
     "Graph", "GraphNode", "Link", "GraphTooLarge", "find_renderer", "Renderer",

@@ -79,7 +79,12 @@ def _draw(args: argparse.Namespace) -> int:
         collapse = int(collapse)
     drawing = viz.draw(program.output, view=args.view, edge_labels=args.edge_labels,
                        rankdir=args.rankdir, max_nodes=args.max_nodes, collapse=collapse)
-    path = viz.render(drawing, args.output, verbose=args.verbose)
+    suffix = Path(args.output).suffix.lower()
+    if suffix in (".tex", ".mmd"):  # TikZ for LaTeX, Mermaid for Markdown
+        text = viz.to_tikz(drawing) if suffix == ".tex" else viz.to_mermaid(drawing)
+        path = write_file(args.output, text.encode("utf-8"))
+    else:
+        path = viz.render(drawing, args.output, verbose=args.verbose)
     print(f"wrote {path.resolve()}")
     return 0
 
@@ -195,7 +200,8 @@ def _parser() -> argparse.ArgumentParser:
     draw_parser.add_argument("expression")
     draw_parser.add_argument("--at", default="", metavar="x=3,y=2", help="the point")
     draw_parser.add_argument("-o", "--output", default="graph.svg",
-                             help="the file to write; its suffix is the format "
+                             help="the file to write; its suffix is the format: svg, png, "
+                                  "dot, ..., tex (TikZ) or mmd (Mermaid) "
                                   "(default: %(default)s)")
     draw_parser.add_argument("--view", choices=["both", "forward", "backward"], default="both")
     draw_parser.add_argument("--edge-labels", action="store_true",
