@@ -13,7 +13,8 @@ recorded graph in reverse topological order and fills in the gradient of every n
 
 from typing import TYPE_CHECKING, Any
 
-# The engine, at the root of the package: dispatch, ops, value, graph, functional, gradcheck.
+# The engine, at the root of the package: dispatch, ops, value, graph, functional, forward,
+# gradcheck.
 # Built on it and re-exported here: checking hand-worked backprop (checking/) and batched
 # replay (replay/, imported on first use, below). The command line (cli/) is built on
 # everything, nn and viz included, and nothing imports it.
@@ -29,6 +30,7 @@ from .checking import (
 )
 from .dispatch import cos, exp, log, sigmoid, sign, sin, sqrt, step, tanh, xlogy
 from .files import write_file
+from .forward import jacobian, jvp
 from .functional import BackwardStep, Edge, backward_steps, grad, hessian, local_grads
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import backward, signals_held, topological_order
@@ -56,6 +58,7 @@ __all__ = [
     # `sum` is left out on purpose: a star import must not replace the builtin.
     "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot", "logsumexp",
     "backward", "backward_steps", "topological_order", "grad", "hessian", "local_grads",
+    "jvp", "jacobian",
     "BackwardStep", "Edge",
     "gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow",
     "OPS", "Op", "OpError",

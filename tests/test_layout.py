@@ -29,7 +29,8 @@ import autograd_core
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("autograd_core", "nn", "viz")
 ENGINE = {"autograd_core.dispatch", "autograd_core.ops", "autograd_core.graph",
-          "autograd_core.value", "autograd_core.functional", "autograd_core.gradcheck",
+          "autograd_core.value", "autograd_core.functional", "autograd_core.forward",
+          "autograd_core.gradcheck",
           "autograd_core.files"}
 # `sum` is public but kept out of __all__ so that a star import leaves the builtin alone.
 PUBLIC = set(autograd_core.__all__) | {"sum", "__version__"}
