@@ -81,7 +81,7 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture(scope="module", name="jupyterlab")
 def lab_page_server(notebook7: Lab) -> Lab:
-    """The server `lab_page` shuts the kernels of after each test: here, Notebook 7."""
+    """`lab_page` shuts down the kernels of the server it knows as `jupyterlab`: Notebook 7."""
     return notebook7
 
 
@@ -149,5 +149,5 @@ def test_a_stored_lesson_shows_its_views_last_frame_untrusted(
         assert images.count() >= 2  # the network and the curves (and the boundary)
         page.wait_for_function("imgs => imgs.every(i => i.complete && i.naturalWidth > 0)",
                                arg=images.element_handles())
-    assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
+    assert "Error displaying widget" not in (page.locator(".jp-Notebook").text_content() or "")
     assert page_errors(page) == []
