@@ -105,11 +105,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = []
     for shape, make in (("wide", wide), ("deep", deep)):
         inputs, outputs = make(n)
-        forward = seconds(lambda: ag.jacobian(outputs, inputs, mode="forward"), repeats)
-        reverse = seconds(lambda: ag.jacobian(outputs, inputs, mode="reverse"), repeats)
+        def both(mode: str, outputs: list[Value] = outputs,
+                 inputs: list[Value] = inputs) -> list[list[float]]:
+            return ag.jacobian(outputs, inputs, mode=mode)
+
+        forward = seconds(lambda: both("forward"), repeats)
+        reverse = seconds(lambda: both("reverse"), repeats)
         same = all(math.isclose(f, r, rel_tol=1e-12, abs_tol=1e-12) for row_f, row_r in zip(
-            ag.jacobian(outputs, inputs, mode="forward"),
-            ag.jacobian(outputs, inputs, mode="reverse")) for f, r in zip(row_f, row_r))
+            both("forward"), both("reverse")) for f, r in zip(row_f, row_r))
         rows.append({"shape": shape, "inputs": len(inputs), "outputs": len(outputs),
                      "forward_s": forward, "reverse_s": reverse, "equal": same,
                      "torch": torch_seconds(shape, n, repeats)})
