@@ -16,7 +16,17 @@ every model can be drawn by viz (each module's nodes carry its scope, `MLP/layer
 True
 """
 
-from . import convert, data, init, losses, optim, training
+from . import conv, convert, data, init, losses, optim, training
+from .conv import (
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    Flatten,
+    MaxPool1d,
+    MaxPool2d,
+    Unflatten,
+)
 from .convert import from_torch, to_torch
 from .init import INITS, make_rng
 from .layers import (
@@ -45,9 +55,11 @@ from .training import (
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
+    "Unflatten",
     "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
     "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
     "StopTraining",
     "to_torch", "from_torch",
-    "init", "losses", "optim", "data", "training", "convert",
+    "init", "losses", "optim", "data", "training", "convert", "conv",
 ]
