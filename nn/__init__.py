@@ -18,6 +18,7 @@ True
 
 from . import conv, convert, data, init, losses, optim, training
 from .conv import (
+    Activation,
     AvgPool1d,
     AvgPool2d,
     Conv1d,
@@ -55,8 +56,8 @@ from .training import (
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
-    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
-    "Unflatten",
+    "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Activation",
+    "Flatten", "Unflatten",
     "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
     "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
     "StopTraining",

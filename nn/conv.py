@@ -32,8 +32,8 @@ from .checks import check_choice, check_int
 from .init import INITS, make_rng
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
-           "Unflatten"]
+__all__ = ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+           "Activation", "Flatten", "Unflatten"]
 
 _ZERO = Constant(0.0)
 
@@ -254,6 +254,25 @@ class AvgPool2d(_Pool):
     """The mean of each window, as torch.nn.AvgPool2d (no padding)."""
 
     dims, kind = 2, "avg"
+
+
+class Activation(Module):
+    """An activation applied to every number of a sample, whatever its nesting (a
+    convolution's channels): `Activation("relu")`. The names are `ACTIVATIONS`'."""
+
+    def __init__(self, name: str) -> None:
+        from .layers import ACTIVATIONS
+
+        self.name = check_choice("Activation: name", name, ACTIVATIONS)
+        self._apply = ACTIVATIONS[name]
+
+    def forward(self, x: Any) -> Any:
+        if isinstance(x, (list, tuple)):
+            return [self.forward(part) for part in x]
+        return self._apply(_as_value(x))
+
+    def extra_repr(self) -> str:
+        return repr(self.name)
 
 
 class Flatten(Module):

@@ -144,3 +144,19 @@ def test_bad_shapes_and_settings_are_named(make: Any, sample: Any, message: str)
         layer(sample)
     with pytest.raises(TypeError, match=r"Conv2d takes a sample of 3 nested lists"):
         Conv2d(1, 1, 2)([1.0, 2.0])
+
+
+def test_a_small_cnn_learns_the_digits_through_fit_with_replay() -> None:
+    X, y = nn.data.digits()
+    X = [[v / 16 for v in x] for x in X]
+    X_train, X_test, y_train, y_test = nn.data.train_test_split(X, y, test_size=0.3, seed=0,
+                                                                stratify=True)
+    model = nn.Sequential(Unflatten((1, 8, 8)), Conv2d(1, 8, 3, seed=0), nn.Activation("relu"),
+                          MaxPool2d(2), Flatten(), nn.Layer(72, 10, activation="linear", seed=1))
+    history = nn.fit(model, (X_train, y_train), "cross_entropy",
+                     nn.optim.Adam(model.parameters(), lr=0.01), epochs=15, batch_size=32,
+                     progress=False, seed=0)
+    assert history.replayed  # one recorded graph replayed over each batch, with numpy
+    assert nn.accuracy(model, X_test, y_test) >= 0.93
+    with pytest.raises(ValueError, match="Activation: name"):
+        nn.Activation("swish")
