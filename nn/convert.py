@@ -11,6 +11,11 @@ gives the same outputs (to rounding, about 1e-15). The layers that convert, both
 | "leaky_relu" (slope 0.01)            | `LeakyReLU(0.01)`                               |
 | `Dropout(p)`                         | `Dropout(p)`                                    |
 | `BatchNorm(n, momentum, eps)`        | `BatchNorm1d(n, eps, momentum)`                 |
+| `Conv1d`, `Conv2d` (stride, padding) | `Conv1d`, `Conv2d` (zero padding, no dilation)  |
+| `MaxPool1d/2d`, `AvgPool1d/2d`       | the same (no padding, no ceil_mode)             |
+| `Activation(name)`                   | the activation's module, after a conv or a pool |
+| `Flatten()`                          | `Flatten(start_dim=-3)` (2-D; -2 in 1-D)        |
+| `Unflatten(shape)`                   | `Unflatten(-1, shape)`                          |
 
 An `MLP` or a `Sequential` of these (nested ones are flattened) converts to torch; a torch
 `Sequential` of these (or one such module) converts back to an `MLP` when it has that shape
@@ -27,6 +32,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .conv import (
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    Flatten,
+    MaxPool1d,
+    MaxPool2d,
+    Unflatten,
+    _Conv,
+    _Pool,
+)
 from .layers import MLP, BatchNorm, Dropout, Layer, Sequential
 from .module import Module
 
@@ -40,9 +58,12 @@ _TORCH_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "ReLU",
                       "leaky_relu": "LeakyReLU"}
 _LEAKY_SLOPE = 0.01  # the slope of Value.leaky_relu, which a Neuron uses
 
-_SUPPORTED_HERE = "MLP, Sequential, Layer, Dropout, BatchNorm"
+_SUPPORTED_HERE = ("MLP, Sequential, Layer, Dropout, BatchNorm, Conv1d, Conv2d, pooling, "
+                   "Activation, Flatten, Unflatten")
 _SUPPORTED_THERE = ("Sequential, Linear, Tanh, Sigmoid, ReLU, LeakyReLU (slope 0.01), Identity, "
-                    "Dropout, BatchNorm1d")
+                    "Dropout, BatchNorm1d, Conv1d, Conv2d, MaxPool1d/2d, AvgPool1d/2d, Flatten, "
+                    "Unflatten")
+_CONVERTIBLE = (Layer, Dropout, BatchNorm, _Conv, _Pool, Activation, Flatten, Unflatten)
 
 
 def _check_torch(who: str) -> None:
@@ -62,7 +83,7 @@ def _our_layers(module: Module, path: str) -> Iterator[tuple[str, Module]]:
     if isinstance(module, (MLP, Sequential)):
         for index, layer in enumerate(module.layers):
             yield from _our_layers(layer, f"{path}.layers.{index}" if path else f"layers.{index}")
-    elif isinstance(module, (Layer, Dropout, BatchNorm)):
+    elif isinstance(module, _CONVERTIBLE):
         yield path, module
     else:
         where = f" (at {path})" if path else ""
@@ -134,20 +155,63 @@ def to_torch(model: Module) -> torch.nn.Sequential:
     import torch
 
     modules: list[torch.nn.Module] = []
+    dims = 1  # the spatial dimensions of the samples so far (for Flatten)
     for path, layer in layers:
         if isinstance(layer, Layer):
             modules.append(_linear(layer))
-            activation = activations[path]
-            if activation == "leaky_relu":
-                modules.append(torch.nn.LeakyReLU(_LEAKY_SLOPE))
-            elif activation != "linear":
-                modules.append(getattr(torch.nn, _TORCH_ACTIVATIONS[activation])())
+            modules += _torch_activation(activations[path])
         elif isinstance(layer, Dropout):
             modules.append(torch.nn.Dropout(layer.p))
-        else:
-            assert isinstance(layer, BatchNorm)
+        elif isinstance(layer, BatchNorm):
             modules.append(_batch_norm_1d(layer))
+        elif isinstance(layer, _Conv):
+            modules.append(_convolution(layer))
+            dims = layer.dims
+        elif isinstance(layer, _Pool):
+            kind = f"{'Max' if layer.kind == 'max' else 'Avg'}Pool{layer.dims}d"
+            modules.append(getattr(torch.nn, kind)(layer.kernel_size, layer.stride))
+            dims = layer.dims
+        elif isinstance(layer, Activation):
+            if layer.name == "step":
+                raise ValueError(f"to_torch: the Activation at {path} is a step, which "
+                                 "torch.nn has no module for")
+            modules += _torch_activation(layer.name) or [torch.nn.Identity()]
+        elif isinstance(layer, Flatten):
+            modules.append(torch.nn.Flatten(start_dim=-(dims + 1)))
+        else:
+            assert isinstance(layer, Unflatten)
+            modules.append(torch.nn.Unflatten(-1, layer.shape))
+            dims = len(layer.shape) - 1
     return torch.nn.Sequential(*modules).train(model.training)
+
+
+def _torch_activation(activation: str) -> list[torch.nn.Module]:
+    """The torch module of an activation ([] for "linear")."""
+    import torch
+
+    if activation == "leaky_relu":
+        return [torch.nn.LeakyReLU(_LEAKY_SLOPE)]
+    if activation == "linear":
+        return []
+    return [getattr(torch.nn, _TORCH_ACTIVATIONS[activation])()]
+
+
+def _convolution(layer: _Conv) -> torch.nn.Module:
+    """A torch Conv1d or Conv2d with the layer's weights, in float64."""
+    import torch
+
+    kind: Any = torch.nn.Conv1d if layer.dims == 1 else torch.nn.Conv2d
+    module: Any = kind(layer.in_channels, layer.out_channels, layer.kernel_size,
+                       stride=layer.stride, padding=layer.padding).double()
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor(_data(layer.weight), dtype=torch.float64))
+        module.bias.copy_(torch.tensor(_data(layer.bias), dtype=torch.float64))
+    converted: torch.nn.Module = module
+    return converted
+
+
+def _data(group: Any) -> Any:
+    return group.data if not isinstance(group, list) else [_data(g) for g in group]
 
 
 # --- from torch -----------------------------------------------------------------------------
@@ -209,6 +273,36 @@ def _batch_norm_from(batch_norm: Any, where: str) -> BatchNorm:
                  running_var=[float(v) for v in _numbers(batch_norm.running_var)])
     norm.load_state_dict(state)
     return norm
+
+
+def _convolution_from(conv: Any, where: str) -> _Conv:
+    """nn's Conv1d or Conv2d with a torch convolution's weights."""
+    name = type(conv).__name__
+    if isinstance(conv.padding, str) or conv.padding_mode != "zeros" or conv.groups != 1 \
+            or any(d != 1 for d in conv.dilation):
+        raise ValueError(f"from_torch: {name} {where} uses padding={conv.padding!r}, "
+                         f"padding_mode={conv.padding_mode!r}, groups={conv.groups}, "
+                         f"dilation={conv.dilation}; nn's convolutions pad with zeros, by "
+                         "numbers, in one group, without dilation")
+    ours = (Conv1d if name == "Conv1d" else Conv2d)(
+        conv.in_channels, conv.out_channels, tuple(conv.kernel_size), tuple(conv.stride),
+        tuple(conv.padding), seed=0)
+    biases = _numbers(conv.bias) if conv.bias is not None else [0.0] * conv.out_channels
+    ours.load_state_dict({"weight": _numbers(conv.weight), "bias": biases})
+    return ours
+
+
+def _pool_from(pool: Any, where: str) -> _Pool:
+    """nn's pooling for a torch pooling without padding or ceil_mode."""
+    name = type(pool).__name__
+    dilation = getattr(pool, "dilation", 1)
+    padding = pool.padding if isinstance(pool.padding, (tuple, list)) else (pool.padding,)
+    if any(p != 0 for p in padding) or pool.ceil_mode or dilation not in (1, (1, 1)):
+        raise ValueError(f"from_torch: {name} {where} uses padding, ceil_mode or dilation, "
+                         "which nn's pooling does not")
+    kinds = {"MaxPool1d": MaxPool1d, "MaxPool2d": MaxPool2d, "AvgPool1d": AvgPool1d,
+             "AvgPool2d": AvgPool2d}
+    return kinds[name](pool.kernel_size, pool.stride)
 
 
 def _check_width(where: str, kind: str, width: int | None, n_inputs: int) -> None:
@@ -276,8 +370,27 @@ def from_torch(module: torch.nn.Module) -> MLP | Sequential:
         elif kind is torch.nn.Identity:
             continue  # on its own it changes nothing
         elif _activation_of(child, where) is not None:
-            raise ValueError(f"from_torch: {kind.__name__} {where} does not follow a Linear; "
-                             "nn applies activations only inside a Layer")
+            if not layers or not isinstance(layers[-1], (_Conv, _Pool, Activation, Unflatten)):
+                raise ValueError(f"from_torch: {kind.__name__} {where} does not follow a Linear "
+                                 "or a convolution; nn applies activations inside a Layer, or "
+                                 "over a convolution's channels")
+            layers.append(Activation(str(_activation_of(child, where))))
+        elif kind in (torch.nn.Conv1d, torch.nn.Conv2d):
+            layers.append(_convolution_from(child, where))
+            width = None
+        elif kind in (torch.nn.MaxPool1d, torch.nn.MaxPool2d, torch.nn.AvgPool1d,
+                      torch.nn.AvgPool2d):
+            layers.append(_pool_from(child, where))
+            width = None
+        elif kind is torch.nn.Flatten:
+            layers.append(Flatten())
+            width = None
+        elif kind is torch.nn.Unflatten:
+            if child.dim not in (-1, 1):
+                raise ValueError(f"from_torch: Unflatten {where} unflattens dimension "
+                                 f"{child.dim}; nn's Unflatten shapes a whole sample (-1)")
+            layers.append(Unflatten(tuple(child.unflattened_size)))
+            width = None
         elif kind is torch.nn.Dropout:
             layers.append(Dropout(child.p))
         elif kind is torch.nn.BatchNorm1d:

@@ -160,3 +160,38 @@ def test_a_small_cnn_learns_the_digits_through_fit_with_replay() -> None:
     assert nn.accuracy(model, X_test, y_test) >= 0.93
     with pytest.raises(ValueError, match="Activation: name"):
         nn.Activation("swish")
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_convolutional_models_convert_to_and_from_torch(dims: int) -> None:
+    shape = (1, 12) if dims == 1 else (1, 6, 6)
+    conv = (Conv1d(1, 2, 3, stride=2, padding=1, seed=0) if dims == 1
+            else Conv2d(1, 2, 3, stride=1, padding=1, seed=0))
+    pool = MaxPool1d(2) if dims == 1 else AvgPool2d(2)
+    width = 2 * 3 if dims == 1 else 2 * 3 * 3
+    model = nn.Sequential(Unflatten(shape), conv, nn.Activation("tanh"), pool, Flatten(),
+                          nn.Layer(width, 2, activation="linear", seed=1))
+    x = [0.1 * i - 0.5 for i in range(12 if dims == 1 else 36)]
+    theirs = nn.to_torch(model)
+    ours_out = [v.data for v in model(x)]
+    for sample in (torch.tensor(x, dtype=torch.float64),
+                   torch.tensor([x, x], dtype=torch.float64)[1]):  # unbatched, and from a batch
+        assert theirs(sample).tolist() == pytest.approx(ours_out, rel=1e-12, abs=1e-12)
+    assert theirs(torch.tensor([x, x], dtype=torch.float64)).shape == (2, 2)
+    back = nn.from_torch(theirs)
+    assert [v.data for v in back(x)] == ours_out
+    assert [type(layer).__name__ for layer in back.layers] == [
+        "Unflatten", f"Conv{dims}d", "Activation", type(pool).__name__, "Flatten", "Layer"]
+
+
+def test_torch_convolutions_nn_cannot_mirror_are_refused_naming_them() -> None:
+    cases = [
+        (torch.nn.Conv2d(1, 1, 3, dilation=2), r"Conv2d at 0 uses .*dilation=\(2, 2\)"),
+        (torch.nn.Conv1d(1, 1, 3, padding="same"), r"Conv1d at 0 uses padding='same'"),
+        (torch.nn.MaxPool2d(2, padding=1), r"MaxPool2d at 0 uses padding, ceil_mode"),
+    ]
+    for module, message in cases:
+        with pytest.raises(ValueError, match=message):
+            nn.from_torch(torch.nn.Sequential(module))
+    with pytest.raises(ValueError, match=r"ReLU at 0 does not follow a Linear or a convolution"):
+        nn.from_torch(torch.nn.Sequential(torch.nn.ReLU()))

@@ -122,15 +122,15 @@ def test_to_torch_refuses_what_it_cannot_convert(model: Any, message: str) -> No
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Conv1d(1, 1, 1)),
-     "from_torch: Conv1d at 1 has no nn counterpart; supported: Sequential, Linear, Tanh, "
-     "Sigmoid, ReLU, LeakyReLU .slope 0.01., Identity, Dropout, BatchNorm1d"),
+    (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Conv3d(1, 1, 1)),
+     "from_torch: Conv3d at 1 has no nn counterpart; supported: Sequential, Linear, Tanh, "
+     "Sigmoid, ReLU, LeakyReLU .slope 0.01., Identity, Dropout, BatchNorm1d, Conv1d, Conv2d"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.LeakyReLU(0.2)),
      "from_torch: LeakyReLU at 1 has negative_slope=0.2; nn's leaky_relu has slope 0.01"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3),
                                  torch.nn.ReLU()),
-     "from_torch: ReLU at 2 does not follow a Linear; nn applies activations only inside a "
-     "Layer"),
+     "from_torch: ReLU at 2 does not follow a Linear or a convolution; nn applies "
+     "activations inside a Layer, or over a convolution's channels"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)),
      "from_torch: Linear at 1 takes 4 features, but the layer before it gives 3"),
     (lambda: torch.nn.BatchNorm1d(3, momentum=None),
