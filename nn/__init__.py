@@ -16,7 +16,7 @@ every model can be drawn by viz (each module's nodes carry its scope, `MLP/layer
 True
 """
 
-from . import conv, convert, data, init, losses, optim, training
+from . import conv, convert, data, init, losses, optim, recurrent, training
 from .conv import (
     Activation,
     AvgPool1d,
@@ -44,6 +44,7 @@ from .layers import (
 )
 from .losses import MeanLoss
 from .module import FORMAT_VERSION, Module
+from .recurrent import LSTM, RNN
 from .training import (
     EarlyStopping,
     History,
@@ -57,10 +58,10 @@ from .training import (
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Activation",
-    "Flatten", "Unflatten",
+    "Flatten", "Unflatten", "RNN", "LSTM",
     "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
     "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
     "StopTraining",
     "to_torch", "from_torch",
-    "init", "losses", "optim", "data", "training", "convert", "conv",
+    "init", "losses", "optim", "data", "training", "convert", "conv", "recurrent",
 ]
