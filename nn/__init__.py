@@ -44,7 +44,7 @@ from .layers import (
 )
 from .losses import MeanLoss
 from .module import FORMAT_VERSION, Module
-from .recurrent import LSTM, RNN
+from .recurrent import LSTM, RNN, SelfAttention
 from .training import (
     EarlyStopping,
     History,
@@ -58,7 +58,7 @@ from .training import (
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "Sequential", "Dropout", "BatchNorm", "Embedding",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Activation",
-    "Flatten", "Unflatten", "RNN", "LSTM",
+    "Flatten", "Unflatten", "RNN", "LSTM", "SelfAttention",
     "single", "takes_batches", "ACTIVATIONS", "INITS", "make_rng", "FORMAT_VERSION",
     "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
     "StopTraining",

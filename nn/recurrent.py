@@ -1,5 +1,5 @@
-"""Recurrent layers on Values, unrolled over a sequence: `RNN` (tanh) and `LSTM`, matching
-torch.nn.RNN and torch.nn.LSTM (one layer, float64) for one sequence.
+"""Layers over a sequence, on Values: `RNN` (tanh) and `LSTM`, unrolled, matching torch.nn.RNN
+and torch.nn.LSTM (one layer, float64) for one sequence; and single-head `SelfAttention`.
 
 A sequence is a list of time steps, each a list of `input_size` numbers or Values. The same
 weights are used at every step: each weight is one node with an edge into every step, so
@@ -31,7 +31,7 @@ from .checks import check_int
 from .init import make_rng
 from .module import Module
 
-__all__ = ["RNN", "LSTM"]
+__all__ = ["RNN", "LSTM", "SelfAttention"]
 
 
 def _matrix(rows: int, columns: int, bound: float, rng: random.Random) -> list[list[Value]]:
@@ -123,3 +123,49 @@ class LSTM(_Recurrent):
             h = [o_j * c_j.tanh() for o_j, c_j in zip(o, c)]
             outputs.append(h)
         return outputs, (h, c)
+
+
+class SelfAttention(Module):
+    """Single-head scaled dot-product self-attention over a short sequence, as a course draws
+    it: for each position i, queries q_i = W_q x_i, keys k_j = W_k x_j and values v_j = W_v x_j;
+    weights a_ij = softmax over j of (q_i . k_j) / sqrt(d_k); output_i = sum_j a_ij v_j.
+    `causal=True` lets position i attend to positions up to i only.
+
+    The softmax is exp(s - logsumexp(s)), one node each, so a drawing shows every weight and
+    backward sends every score its gradient. `attention(sequence)` also keeps the weights of
+    its last call in `weights` (a list of rows), to look at.
+    """
+
+    def __init__(self, d_model: int, d_k: int | None = None, causal: bool = False,
+                 seed: int | random.Random | None = None) -> None:
+        self.d_model = check_int("SelfAttention: d_model", d_model)
+        self.d_k = check_int("SelfAttention: d_k", d_model if d_k is None else d_k)
+        if not isinstance(causal, bool):
+            raise TypeError(f"SelfAttention: causal must be True or False, got {causal!r:.40}")
+        self.causal = causal
+        rng = make_rng(seed)
+        bound = d_model ** -0.5
+        self.w_q = _matrix(self.d_k, d_model, bound, rng)
+        self.w_k = _matrix(self.d_k, d_model, bound, rng)
+        self.w_v = _matrix(self.d_k, d_model, bound, rng)
+        self.weights: list[list[Value]] = []
+
+    def forward(self, sequence: Any) -> list[list[Value]]:
+        steps = _check_sequence("SelfAttention", sequence, self.d_model)
+        queries = [[ag.dot(row, x) for row in self.w_q] for x in steps]
+        keys = [[ag.dot(row, x) for row in self.w_k] for x in steps]
+        values = [[ag.dot(row, x) for row in self.w_v] for x in steps]
+        scale = self.d_k ** -0.5
+        outputs, self.weights = [], []
+        for i, q in enumerate(queries):
+            seen = keys[:i + 1] if self.causal else keys
+            scores = [ag.dot(q, k) * scale for k in seen]
+            total = ag.logsumexp(scores)
+            weights = [(s - total).exp() for s in scores]
+            self.weights.append(weights)
+            outputs.append([ag.dot(weights, [v[d] for v in values[:len(seen)]])
+                            for d in range(self.d_k)])
+        return outputs
+
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, d_k={self.d_k}" + (", causal" if self.causal else "")

@@ -73,3 +73,47 @@ def test_bad_sequences_are_named(sequence: Any, message: str) -> None:
     with pytest.raises(ValueError, match="LSTM: hidden_size must be at least 1, got 0"):
         LSTM(1, 0)
     assert nn.RNN is RNN and nn.LSTM is LSTM
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_self_attention_matches_pytorch(causal: bool) -> None:
+    torch.manual_seed(1)
+    attention = nn.SelfAttention(4, d_k=3, causal=causal, seed=0)
+    w_q, w_k, w_v = (torch.tensor([[v.data for v in row] for row in matrix],
+                                  dtype=torch.float64, requires_grad=True)
+                     for matrix in (attention.w_q, attention.w_k, attention.w_v))
+    x = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
+    q, k, v = x @ w_q.T, x @ w_k.T, x @ w_v.T
+    scores = q @ k.T / 3 ** 0.5
+    if causal:
+        scores = scores.masked_fill(torch.triu(torch.ones(5, 5, dtype=torch.bool), 1),
+                                    float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    reference = weights @ v
+    sequence = [[Value(value) for value in row] for row in x.detach().tolist()]
+    outputs = attention(sequence)
+    assert [o.data for o in flat(outputs)] == pytest.approx(reference.flatten().tolist(),
+                                                            rel=1e-12, abs=1e-12)
+    shown = [[w.data for w in row] + [0.0] * (5 - len(row)) for row in attention.weights]
+    assert flat(shown) == pytest.approx(weights.flatten().tolist(), rel=1e-12, abs=1e-12)
+    rng = random.Random(1)
+    coefficients = [rng.uniform(-1, 1) for _ in flat(outputs)]
+    ag.sum([o * c for o, c in zip(flat(outputs), coefficients)]).backward()
+    (reference.flatten() * torch.tensor(coefficients, dtype=torch.float64)).sum().backward()
+    for ours, theirs in ((attention.w_q, w_q), (attention.w_k, w_k), (attention.w_v, w_v),
+                         (sequence, x)):
+        assert [value.grad for value in flat(ours)] == pytest.approx(
+            theirs.grad.flatten().tolist(), rel=1e-9, abs=1e-9)
+
+
+def test_attention_over_embedded_tokens_sends_gradient_to_the_used_rows_only() -> None:
+    embedding = nn.Embedding(6, 4, seed=0)
+    attention = nn.SelfAttention(4, seed=1)
+    tokens = [3, 1, 4]
+    outputs = attention([embedding(t) for t in tokens])
+    ag.sum(flat(outputs)).backward()
+    for token, row in enumerate(embedding.weight):
+        moved = any(v.grad != 0 for v in row)
+        assert moved == (token in tokens), token
+    assert len(attention.weights) == 3
+    assert all(sum(w.data for w in row) == pytest.approx(1.0) for row in attention.weights)
