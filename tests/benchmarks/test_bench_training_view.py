@@ -3,31 +3,14 @@ promises. No timing is asserted: a slow or busy machine cannot fail these tests.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import json
-import sys
 from pathlib import Path
 
-from .tables import table
-
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "bench_training_view.py"
+from .tables import run_main, table
 
 
 def test_a_quick_run_prints_every_row_and_the_targets(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("bench_training_view", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            module.main(["--quick", "--json", str(tmp_path / "run.json")])
-    finally:
-        del sys.modules[spec.name]
-    text = out.getvalue()
+    text = run_main("bench_training_view", ["--quick", "--json", str(tmp_path / "run.json")])
     rows = table(text, "training")
     assert [row[0] for row in rows] == ["fit", "fit + view", "background + view"]
     assert all(float(row[1]) > 0 and float(row[3]) > 0 for row in rows)
