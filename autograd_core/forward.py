@@ -48,13 +48,26 @@ def _values(who: str, what: str, items: object) -> list[Value]:
     return found
 
 
+def _check_independent(who: str, sources: list[Value]) -> None:
+    """Inputs are independent variables: none may be computed from another (forward mode
+    would hold it fixed where reverse mode goes through it)."""
+    given = set(sources)
+    for source in sources:
+        if source.parents:
+            ancestors = set(topological_order(source)) - {source}
+            if ancestors & given:
+                raise ValueError(f"{who}: the inputs must not depend on each other, but "
+                                 f"input {sources.index(source)} is computed from input "
+                                 f"{sources.index(next(iter(ancestors & given)))}")
+
+
 def jvp(outputs: Value | Sequence[Value], inputs: Sequence[Value],
         tangents: Sequence[float]) -> Any:
     """How fast each output moves when the inputs move along `tangents` (forward mode): the
     Jacobian times the tangent vector, without forming the Jacobian. One number for one output,
     else a list. An output that does not depend on the inputs moves at 0.
 
-    Inputs are taken as the graph's starting points, whatever made them.
+    Inputs are the independent variables: one computed from another is refused.
     """
     roots = [outputs] if isinstance(outputs, Value) else _values("jvp", "outputs", outputs)
     sources = _values("jvp", "inputs", inputs)
@@ -62,6 +75,7 @@ def jvp(outputs: Value | Sequence[Value], inputs: Sequence[Value],
             or len(tangents) != len(sources):
         raise ValueError(f"jvp: give one tangent per input ({len(sources)}), got "
                          f"{tangents!r:.60}")
+    _check_independent("jvp", sources)
     moving: dict[Value, float] = {}
     for i, (source, t) in enumerate(zip(sources, tangents)):
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
@@ -103,6 +117,7 @@ def jacobian(outputs: Sequence[Value], inputs: Sequence[Value],
     """
     roots = _values("jacobian", "outputs", outputs)
     sources = _values("jacobian", "inputs", inputs)
+    _check_independent("jacobian", sources)
     if mode == "reverse":
         return [[float(g) for g in grad(root, sources)] for root in roots]
     if mode != "forward":

@@ -297,9 +297,11 @@ def _pool_from(pool: Any, where: str) -> _Pool:
     name = type(pool).__name__
     dilation = getattr(pool, "dilation", 1)
     padding = pool.padding if isinstance(pool.padding, (tuple, list)) else (pool.padding,)
-    if any(p != 0 for p in padding) or pool.ceil_mode or dilation not in (1, (1, 1)):
-        raise ValueError(f"from_torch: {name} {where} uses padding, ceil_mode or dilation, "
-                         "which nn's pooling does not")
+    if any(p != 0 for p in padding) or pool.ceil_mode or dilation not in (1, (1, 1)) \
+            or getattr(pool, "return_indices", False) \
+            or getattr(pool, "divisor_override", None) is not None:
+        raise ValueError(f"from_torch: {name} {where} uses padding, ceil_mode, dilation, "
+                         "return_indices or divisor_override, which nn's pooling does not")
     kinds = {"MaxPool1d": MaxPool1d, "MaxPool2d": MaxPool2d, "AvgPool1d": AvgPool1d,
              "AvgPool2d": AvgPool2d}
     return kinds[name](pool.kernel_size, pool.stride)
@@ -383,6 +385,10 @@ def from_torch(module: torch.nn.Module) -> MLP | Sequential:
             layers.append(_pool_from(child, where))
             width = None
         elif kind is torch.nn.Flatten:
+            if child.start_dim not in (1, -2, -3) or child.end_dim != -1:
+                raise ValueError(f"from_torch: Flatten {where} flattens dimensions "
+                                 f"{child.start_dim} to {child.end_dim}; nn's Flatten flattens "
+                                 "a whole sample (start_dim 1, or -2/-3 unbatched; end_dim -1)")
             layers.append(Flatten())
             width = None
         elif kind is torch.nn.Unflatten:

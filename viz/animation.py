@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +82,16 @@ def _write_mp4(frames: list[Any], target: Path, seconds_per_frame: float) -> Pat
         raise RuntimeError("an MP4 needs imageio-ffmpeg (pip install imageio-ffmpeg), which "
                            "ships ffmpeg; a .gif needs nothing more") from exc
     width, height = frames[0].size
-    temporary = target.with_name(f".{target.name}.partial.mp4")
-    writer = imageio_ffmpeg.write_frames(str(temporary), (width, height), fps=1 / seconds_per_frame,
-                                         codec="libx264", pix_fmt_out="yuv420p", quality=8,
-                                         macro_block_size=2, ffmpeg_log_level="error")
-    try:
-        writer.send(None)  # start ffmpeg
-        for frame in frames:
-            writer.send(frame.tobytes())
-        writer.close()
+    with tempfile.TemporaryDirectory() as folder:  # one of its own for each save
+        temporary = Path(folder) / "video.mp4"
+        writer = imageio_ffmpeg.write_frames(str(temporary), (width, height),
+                                             fps=1 / seconds_per_frame, codec="libx264",
+                                             pix_fmt_out="yuv420p", quality=8,
+                                             macro_block_size=2, ffmpeg_log_level="error")
+        try:
+            writer.send(None)  # start ffmpeg
+            for frame in frames:
+                writer.send(frame.tobytes())
+        finally:
+            writer.close()  # ffmpeg ends here, also after an error
         return write_file(target, temporary.read_bytes())
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ constants as dashed boxes, the nn modules as rounded frames, and the edge labels
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -98,7 +99,8 @@ def _fields(label: str) -> tuple[str, ...]:
     if inner.startswith("{") and inner.endswith("}"):
         inner = inner[1:-1]
     parts = re.split(r"(?<!\\)\|", inner)
-    return tuple(re.sub(r"\\(.)", r"\1", part).strip() for part in parts)
+    # DOT escapes (\| \{ ...) and the HTML entities viz.draw writes (&amp;) undone: the text.
+    return tuple(html.unescape(re.sub(r"\\(.)", r"\1", part)).strip() for part in parts)
 
 
 def _read(data: dict[str, Any]) -> Layout:
@@ -112,7 +114,8 @@ def _read(data: dict[str, Any]) -> Layout:
         shape, style = o.get("shape", ""), o.get("style") or ""
         kind = ("value" if shape == "record" else "constant" if "dashed" in style else "op")
         label = o.get("label", "")
-        fields = _fields(label) if shape == "record" else (label.replace("\\n", "\n"),)
+        fields = (_fields(label) if shape == "record"
+                  else (html.unescape(label.replace("\\n", "\n")),))
         nodes.append(_Node(o["name"], fields, kind, x, y, float(o["width"]) * 72,
                            float(o["height"]) * 72, o.get("fillcolor"),
                            o.get("penwidth") is not None))
@@ -147,7 +150,7 @@ def _read(data: dict[str, Any]) -> Layout:
                 points.append((px, py))
         lp = _numbers(e["lp"]) if e.get("lp") else None
         edges.append(_Edge(names[e["tail"]], names[e["head"]], tuple(points), end,
-                           (e.get("label") or "").replace("\\n", "\n"),
+                           html.unescape((e.get("label") or "").replace("\\n", "\n")),
                            (lp[0], lp[1]) if lp else None, e.get("penwidth") is not None))
     x1, y1, x2, y2 = _numbers(data["bb"])
     top = tuple(names[o["_gvid"]] for o in objects if "nodes" in o and o["_gvid"] not in inner)
@@ -304,8 +307,8 @@ def to_tikz(drawing: Diagram | Value, standalone: bool = True) -> str:
 def mermaid_text(text: str) -> str:
     """Text inside a Mermaid quoted label: quotes and markup characters as entity codes, new
     lines as <br>."""
-    escaped = (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-               .replace(">", "#gt;"))
+    escaped = (text.replace("#", "#35;").replace("&", "#amp;").replace('"', "#quot;")
+               .replace("<", "#lt;").replace(">", "#gt;"))
     return escaped.replace("\n", "<br>")
 
 

@@ -47,11 +47,11 @@ td, th { border: 1px solid #777; padding: 3pt 8pt; text-align: left; vertical-al
 
 
 def worksheet_page(program: Program, questions: Sequence[str], *, title: str,
-                   key: Mapping[str, float] | None = None, student: str | None = None,
+                   key: Mapping[str, str] | None = None, student: str | None = None,
                    points: Mapping[str, float] | None = None,
                    precision: Mapping[str, str] | None = None) -> str:
     """The printable page of an exercise, as one HTML document with the graph as inline SVG;
-    given `key` (each question's true value), the answer key instead."""
+    given `key` (each question's true value, written as the key gives it), the answer key."""
     output = program.output
     is_key = key is not None
     if is_key:
@@ -64,7 +64,7 @@ def worksheet_page(program: Program, questions: Sequence[str], *, title: str,
     for question in questions:
         cells = [f"<td>{html.escape(question)}</td>"]
         if key is not None:
-            cells.append(f'<td class="key">{key[question]:.6g}</td>')
+            cells.append(f'<td class="key">{html.escape(key[question])}</td>')
         else:
             cells.append('<td class="box"></td>')
         if points:
@@ -75,7 +75,7 @@ def worksheet_page(program: Program, questions: Sequence[str], *, title: str,
     headers = ["question", "true value" if is_key else "your answer"]
     headers += ["points"] if points else []
     headers += ["required"] if precision else []
-    point = " &nbsp;·&nbsp; ".join(f"{html.escape(name)} = {program.values[name].data:g}"
+    point = " &nbsp;·&nbsp; ".join(f"{html.escape(name)} = {program.values[name].data:.12g}"
                                    for name in program.inputs)
     who = ("" if is_key else '<p class="who">Name: <span></span>'
            + (f" &nbsp; Student: {html.escape(student)}" if student else "") + "</p>")

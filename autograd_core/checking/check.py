@@ -500,7 +500,9 @@ def check(program_or_graph: str | Program | Value, answers: Mapping[str, Any],
                       else f"could not read {written!r} as a finite number")
             rows.append(AnswerRow(key, expected, None, written, False, reason, **graded))
             continue
-        if requirement is not None and not requirement.met_by(written):
+        # A true zero has no figures to round: "0" is its exact answer, whatever the precision.
+        exact_zero = number == 0 and abs(expected) <= noise
+        if requirement is not None and not requirement.met_by(written) and not exact_zero:
             rows.append(AnswerRow(key, expected, number, written, False,
                                   _precision_hint(requirement, written), **graded))
             continue

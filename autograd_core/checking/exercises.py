@@ -17,7 +17,7 @@ from typing import Any
 
 from .check import CheckReport, check
 from .grading import points_of, requirements_of
-from .parse import Program, parse_program
+from .parse import ExpressionError, Program, parse_program
 from .students import DrawError, Range, answers_at, draw_point, format_answer, range_of
 
 __all__ = ["Exercise", "EXERCISES", "worksheet", "read_worksheet", "check_worksheet",
@@ -167,16 +167,32 @@ class _Sheet:
         drawn = self.draw(student)
         for name, number in self.at.items():
             if not isinstance(number, Range) and number != drawn[name]:
-                raise WorksheetError(f"{self.path}: [at] {name} = {number:g} is not the number "
-                                     f"drawn for student {student!r} ({drawn[name]:g})")
+                raise WorksheetError(f"{self.path}: [at] {name} = {number!r} is not the number "
+                                     f"drawn for student {student!r} ({drawn[name]!r})")
         return drawn
 
     def draw(self, student: str) -> dict[str, float]:
         spec = {name: self.ranges.get(name, value) for name, value in self.at.items()}
         try:
             return draw_point(self.program, spec, list(self.answers), student, self.exercise)
-        except DrawError as exc:
+        except (DrawError, ExpressionError) as exc:
             raise WorksheetError(f"{self.path}: {exc}") from None
+
+    def graded_by(self, template: _Sheet) -> _Sheet:
+        """This sheet's answers (and student) under the teacher's template: the program, the
+        ranges or point, the questions, the points and the precision are the template's, so
+        a sheet whose student changed any of them is judged as the teacher wrote it."""
+        unknown = [q for q in self.answers if q not in template.answers]
+        if unknown:
+            raise WorksheetError(f"{self.path}: answers {unknown[0]!r}, which the template "
+                                 f"{template.path} does not ask")
+        answers = {q: self.answers.get(q, "") for q in template.answers}
+        at = {name: self.at.get(name, spec) if isinstance(spec, Range) else spec
+              for name, spec in template.at.items()}
+        ranges = {name: spec for name, spec in template.at.items() if isinstance(spec, Range)}
+        ranges.update(template.ranges)
+        return _Sheet(self.path, template.exercise, template.program, at, answers,
+                      template.grading, self.student, ranges)
 
 
 def _read(path: Path) -> _Sheet:
@@ -191,6 +207,12 @@ def _read(path: Path) -> _Sheet:
     if not isinstance(answers, dict) or not answers:
         raise WorksheetError(f"{path}: the worksheet needs an [answers] table")
     grading: dict[str, Any] = {key: data[key] for key in ("points", "precision") if key in data}
+    if "precision" in grading:
+        for question, answer in answers.items():
+            if isinstance(answer, float):
+                raise WorksheetError(f"{path}: the answer {question!r} = {answer!r} is a TOML "
+                                     "number, which keeps no trailing zeros: write it in quotes "
+                                     "(\"4.00\") so that its figures count")
     student, ranges = data.get("student"), data.get("ranges", {})
     if student is not None and not isinstance(student, str):
         raise WorksheetError(f"{path}: student must be a string (the student's ID)")
@@ -252,14 +274,19 @@ def _input(path: Path, name: str, value: object) -> float:
     return number
 
 
-def check_worksheet(path: str | Path, student: str | None = None) -> CheckReport:
+def check_worksheet(path: str | Path, student: str | None = None,
+                    template: str | Path | None = None) -> CheckReport:
     """Check the answers of a worksheet file (blank answers count as wrong), with the points
     and precision it sets: `points = 2` or a `[points]` table (answer = points, "*" for the
     rest), `precision = "3 significant figures"` or a `[precision]` table likewise.
 
     A sheet drawn for a student is checked at that student's numbers (`student` overrides the
-    ID the sheet names): numbers in [at] that are not the drawn ones are refused."""
+    ID the sheet names): numbers in [at] that are not the drawn ones are refused. For grading,
+    give the teacher's `template`: everything but the answers is then taken from it, so
+    nothing a student edits in their sheet (program, ranges, points, precision) counts."""
     sheet = _read(Path(path))
+    if template is not None:
+        sheet = sheet.graded_by(_read(Path(template)))
     return check(parse_program(sheet.program, sheet.point(student)), sheet.answers,
                  **sheet.grading)
 

@@ -46,7 +46,7 @@ class Range:
     choices: tuple[float, ...]
 
     def __str__(self) -> str:
-        return "{ choices = [" + ", ".join(f"{c:g}" for c in self.choices) + "] }"
+        return "{ choices = [" + ", ".join(repr(c) for c in self.choices) + "] }"
 
 
 def range_of(name: str, spec: object) -> Range:
@@ -58,7 +58,7 @@ def range_of(name: str, spec: object) -> Range:
     if keys == {"choices"}:
         values = spec["choices"]
         if not isinstance(values, list) or not values or not all(_is_number(v) for v in values):
-            raise DrawError(f"[at] {name}: choices must be a non-empty list of numbers")
+            raise DrawError(f"[at] {name}: choices must be a non-empty list of finite numbers")
         return Range(tuple(float(v) for v in values))
     if keys not in ({"low", "high"}, {"low", "high", "step"}):
         raise DrawError(f"[at] {name}: a range has low, high and (optionally) step, or "
@@ -70,15 +70,23 @@ def range_of(name: str, spec: object) -> Range:
         raise DrawError(f"[at] {name}: step must be above 0, got {step}")
     if high < low:
         raise DrawError(f"[at] {name}: the range is empty (low {low} is above high {high})")
-    count = math.floor((high - low) / step + 1e-9) + 1
+    span = (high - low) / step
+    if not math.isfinite(span) or span > 100_000:
+        raise DrawError(f"[at] {name}: more than 100,000 numbers in the range; use a larger "
+                        "step")
+    count = math.floor(span + 1e-9) + 1
     if count > 100_000:
         raise DrawError(f"[at] {name}: {count:,} numbers in the range; use a larger step")
     return Range(tuple(round(low + k * step, 12) for k in range(count)))
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def answers_at(program: str, at: Mapping[str, float], questions: Sequence[str]
@@ -88,11 +96,15 @@ def answers_at(program: str, at: Mapping[str, float], questions: Sequence[str]
     values = {}
     for question in questions:
         match = _DERIVATIVE.match(question)
+        names = [match.group(1), match.group(2)] if match else [question.strip()]
+        missing = [name for name in names if name not in parsed.values]
+        if missing:
+            raise ExpressionError(f"the question {question!r} names {missing[0]!r}, which the "
+                                  f"program does not (names: {', '.join(sorted(parsed.values))})")
         if match:
-            values[question] = grad(parsed.values[match.group(1)],
-                                    parsed.values[match.group(2)])
+            values[question] = grad(parsed.values[names[0]], parsed.values[names[1]])
         else:
-            values[question] = parsed.values[question.strip()].data
+            values[question] = parsed.values[names[0]].data
     return values
 
 
@@ -119,12 +131,24 @@ def draw_point(program: str, at: Mapping[str, float | Range], questions: Sequenc
                student: str, exercise: str = "") -> dict[str, float]:
     """The student's numbers: each range drawn, seeded by the exercise, program and ID, and
     drawn again while the exercise would be degenerate (DrawError after many tries)."""
+    first = {name: spec.choices[0] if isinstance(spec, Range) else spec
+             for name, spec in at.items()}
+    try:  # a mistake in the program or a question is not the ranges' fault: say it at once
+        answers_at(program, first, questions)
+    except ExpressionError as exc:
+        if not isinstance(exc.__context__, (OpError, ArithmeticError)):
+            raise DrawError(str(exc)) from None
+        # else outside a domain at this point: the draws below try others
+    except (OpError, ArithmeticError):
+        pass
     seed = hashlib.sha256("\0".join((exercise, program.strip(), student)).encode()).hexdigest()
     rng = random.Random(seed)
     reason = ""
     for _ in range(TRIES):
-        point = {name: rng.choice(spec.choices) if isinstance(spec, Range) else spec
-                 for name, spec in at.items()}
+        # In the order of the names, so that reordering [at] changes no student's numbers.
+        drawn = {name: rng.choice(at[name].choices) for name in sorted(at)  # type: ignore[union-attr]
+                 if isinstance(at[name], Range)}
+        point = {name: drawn.get(name, spec) for name, spec in at.items()}
         reason = _degenerate(program, point, questions)
         if not reason:
             return point
@@ -134,7 +158,9 @@ def draw_point(program: str, at: Mapping[str, float | Range], questions: Sequenc
 
 def format_answer(value: float, requirement: Any = None) -> str:
     """An answer as a key writes it: to the required precision (trailing zeros kept, so that
-    it shows the figures asked for), else to 6 significant figures."""
+    it shows the figures asked for), else to 6 significant figures. Zero is "0"."""
+    if value == 0:
+        return "0"
     if requirement is not None and requirement.kind == "dp":
         return f"{value:.{requirement.count}f}"
     figures = max(requirement.count if requirement is not None else 6, 1)

@@ -90,12 +90,12 @@ def _draw(args: argparse.Namespace) -> int:
 
 
 def _check(path: str, show_answers: bool, form: str = "text", output: str | None = None,
-           student: str | None = None) -> int:
+           student: str | None = None, template: str | None = None) -> int:
     """Check a worksheet; the report as text, JSON or Gradescope's results.json, printed or
     written to `output`. A worksheet that cannot be read still gives Gradescope a results
     file (score 0, the reason as its output) before the error is reported."""
     try:
-        report = check_worksheet(path, student)
+        report = check_worksheet(path, student, template)
     except (WorksheetError, ExpressionError, OpError, ValueError) as exc:
         if form == "gradescope":
             _emit(json.dumps({"score": 0.0, "output": f"{path}: {exc}", "tests": [],
@@ -114,7 +114,8 @@ def _check(path: str, show_answers: bool, form: str = "text", output: str | None
 def _print(target: str, student: str | None, output: str | None) -> int:
     """A printable worksheet and its answer key, as HTML pages or PDFs (by the suffix)."""
     from ..checking.exercises import printable
-    from ..checking.students import answers_at
+    from ..checking.grading import requirements_of
+    from ..checking.students import answers_at, format_answer
 
     if output is None or Path(output).suffix.lower() not in (".html", ".pdf"):
         raise UsageError("exercises print needs -o FILE.html or -o FILE.pdf (the key is "
@@ -127,11 +128,15 @@ def _print(target: str, student: str | None, output: str | None) -> int:
     sheet = printable(target, student)
     target_path = Path(output)
     key_path = target_path.with_name(f"{target_path.stem}-key{target_path.suffix}")
-    truth = answers_at(sheet.program, sheet.at, sheet.questions)
-    for path, key in ((target_path, None), (key_path, truth)):
-        page = pages.worksheet_page(parse_program(sheet.program, sheet.at), sheet.questions,
-                                    title=sheet.title, key=key, student=sheet.student,
-                                    points=sheet.points, precision=sheet.precision)
+    needed = requirements_of({q: p for q, p in (sheet.precision or {}).items() if p} or None,
+                             sheet.questions)
+    truth = {q: format_answer(value, needed[q])
+             for q, value in answers_at(sheet.program, sheet.at, sheet.questions).items()}
+    made = {path: pages.worksheet_page(parse_program(sheet.program, sheet.at), sheet.questions,
+                                       title=sheet.title, key=key, student=sheet.student,
+                                       points=sheet.points, precision=sheet.precision)
+            for path, key in ((key_path, truth), (target_path, None))}  # the key first
+    for path, page in made.items():
         if path.suffix.lower() == ".pdf":
             pages.save_pdf(page, path)
         else:
@@ -227,6 +232,10 @@ def _parser() -> argparse.ArgumentParser:
                               help="write the report to FILE instead of printing it")
     check_parser.add_argument("--student", metavar="ID",
                               help="check at this student's numbers (a worksheet with ranges)")
+    check_parser.add_argument("--template", metavar="FILE",
+                              help="the teacher's worksheet: program, numbers or ranges, points "
+                                   "and precision come from it, only the answers from the "
+                                   "sheet checked (for grading)")
     exercises_parser = commands.add_parser("exercises", help="the exercise bank: list, show "
                                                              "a worksheet, check one")
     exercises_parser.add_argument("action", nargs="?",
@@ -255,7 +264,8 @@ def _run(args: argparse.Namespace) -> int | None:
     if args.command == "draw":
         return _draw(args)
     if args.command == "check":
-        return _check(args.worksheet, args.show_answers, args.format, args.output, args.student)
+        return _check(args.worksheet, args.show_answers, args.format, args.output, args.student,
+                      args.template)
     if args.command == "exercises":
         return _exercises(args.action, args.target, args.show_answers, args.student, args.key,
                           args.output)

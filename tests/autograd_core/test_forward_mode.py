@@ -103,3 +103,13 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(ag.OpError, match=r"jvp: d\(sqrt\)/d\(operand\) does not exist at "
                                          r"this point \(sqrt of 0\)"):
         ag.jvp(zero.sqrt(), [zero], [1.0])
+
+
+def test_inputs_computed_from_each_other_are_refused() -> None:
+    x = Value(3.0)
+    y = x * 2
+    with pytest.raises(ValueError, match="the inputs must not depend on each other, but input "
+                                         "1 is computed from input 0"):
+        ag.jacobian([x * y], [x, y], mode="forward")
+    with pytest.raises(ValueError, match="must not depend on each other"):
+        ag.jvp(x * y, [x, y], [1.0, 0.0])

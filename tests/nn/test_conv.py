@@ -195,3 +195,13 @@ def test_torch_convolutions_nn_cannot_mirror_are_refused_naming_them() -> None:
             nn.from_torch(torch.nn.Sequential(module))
     with pytest.raises(ValueError, match=r"ReLU at 0 does not follow a Linear or a convolution"):
         nn.from_torch(torch.nn.Sequential(torch.nn.ReLU()))
+
+
+def test_torch_settings_nn_cannot_mirror_in_flatten_and_pooling_are_refused() -> None:
+    for module, message in [
+        (torch.nn.Flatten(start_dim=2), r"Flatten at 0 flattens dimensions 2 to -1"),
+        (torch.nn.AvgPool2d(2, divisor_override=1), r"divisor_override"),
+        (torch.nn.MaxPool1d(2, return_indices=True), r"return_indices"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            nn.from_torch(torch.nn.Sequential(module))

@@ -143,3 +143,10 @@ def test_the_command_line_writes_tikz_and_mermaid(tmp_path: Path) -> None:
     if PDFLATEX is not None:
         assert "data 8" in pdf_text(compile_tex((tmp_path / "graph.tex").read_text(),
                                                 tmp_path))
+
+
+def test_mermaid_writes_the_labels_text_not_its_escapes() -> None:
+    p, q = Value(1.0, label="p&q"), Value(2.0, label="#35;")
+    text = viz.to_mermaid(p * q)
+    assert '"p#amp;q | data 1 | grad 0"' in text  # & once, as Mermaid's entity
+    assert '"#35;35; | data 2 | grad 0"' in text  # a literal "#35;" stays literal

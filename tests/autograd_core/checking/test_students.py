@@ -128,7 +128,7 @@ def test_ranges_that_make_no_sense_or_no_usable_draw_exit_2_naming_file_and_entr
     cases = {
         "x = { low = 3, high = 1 }": "[at] x: the range is empty (low 3 is above high 1)",
         "x = { low = 1, high = 3, step = 0 }": "[at] x: step must be above 0, got 0",
-        "x = { choices = [] }": "[at] x: choices must be a non-empty list of numbers",
+        "x = { choices = [] }": "[at] x: choices must be a non-empty list of finite numbers",
         "x = { low = 1, top = 3 }": "[at] x: a range has low, high and (optionally) step",
         "x = { choices = [-1, -2] }": "no draw of the ranges in 500 tries gives a usable "
                                       "exercise (the last: an operation is outside its domain",
@@ -147,3 +147,80 @@ def test_ranges_that_make_no_sense_or_no_usable_draw_exit_2_naming_file_and_entr
         student_worksheet(fixed, "alice")
     with pytest.raises(WorksheetError, match="a student ID must be a non-empty string"):
         student_worksheet(fixed, " ")
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_with_the_teachers_template_nothing_a_student_edits_counts_but_the_answers(
+        template: Path, tmp_path: Path) -> None:
+    key = student_worksheet(template, "alice", key=True)
+    # Tampered: no [ranges], no precision, 50 points each, x1 chosen to suit the answers.
+    tampered = key.split("[ranges]")[0].replace('precision = "3 significant figures"\n', "")
+    tampered = tampered.replace('"*" = 1\n"dJ/dW11" = 2', '"*" = 50')
+    path = tmp_path / "tampered.toml"
+    path.write_text(tampered)
+    graded = check_worksheet(path, template=template)
+    assert graded.max_score == 5.0  # the template's points, not the sheet's 50 each
+    assert graded.score == 5.0  # the answers are alice's true ones
+    changed = tampered.replace(_at(key)["x1"], str(float(_at(key)["x1"]) + 1), 1)
+    path.write_text(changed)
+    with pytest.raises(WorksheetError, match=r"x1 = .* is not the number drawn for student "
+                                             r"'alice'"):
+        check_worksheet(path, template=template)
+    done = run("check", str(path), "--template", str(template))
+    assert done.returncode == 2 and "is not the number drawn" in done.stderr
+
+
+def test_a_students_sheet_with_numbers_that_print_alike_is_accepted(tmp_path: Path) -> None:
+    template = tmp_path / "template.toml"
+    template.write_text('program = "y = x * x"\n[at]\n'
+                        "x = { low = 0.25, high = 2, step = 0.333333333 }\n"
+                        '[answers]\n"y" = ""\n"dy/dx" = ""\n')
+    sheet = tmp_path / "alice.toml"
+    sheet.write_text(student_worksheet(template, "alice", key=True))
+    assert check_worksheet(sheet)  # its [ranges] give back exactly the number in [at]
+
+
+def test_a_true_zero_meets_any_precision_and_a_false_one_does_not(tmp_path: Path) -> None:
+    from autograd_core import check
+
+    zero = check("r = relu(a * x)", {"r": "0", "dr/dx": "0"}, at={"a": -1.0, "x": 2.0},
+                 precision="3 significant figures")
+    assert bool(zero)
+    small = check("y = x * 0.00001", {"y": "0.00"}, at={"x": 1.0},
+                  precision="3 significant figures")
+    assert not small and "at least 3 significant figures" in small.rows[0].hint
+
+
+def test_unquoted_numbers_and_unknown_questions_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.toml"
+    path.write_text('program = "y = x * x"\nprecision = "3 sig figs"\n[at]\nx = 2\n'
+                    '[answers]\n"y" = 4.00\n')
+    with pytest.raises(WorksheetError, match=r"the answer 'y' = 4.0 is a TOML number, which "
+                                             r"keeps no trailing zeros: write it in quotes"):
+        check_worksheet(path)
+    path.write_text('program = "y = x * x"\n[at]\nx = { choices = [1, 2] }\n'
+                    '[answers]\n"dy/dq" = ""\n')
+    done = run("exercises", "student", str(path), "--student", "alice")
+    assert done.returncode == 2
+    assert "the question 'dy/dq' names 'q', which the program does not" in done.stderr
+    path.write_text('program = "y = x * z"\n[at]\nx = { choices = [1, 2] }\n'
+                    '[answers]\n"y" = ""\n')
+    done = run("exercises", "student", str(path), "--student", "alice")
+    assert done.returncode == 2 and "z" in done.stderr and "no draw" not in done.stderr
+    path.write_text('program = "y = x"\n[at]\nx = { low = 0, high = 1, step = 1e-300 }\n'
+                    '[answers]\n"y" = ""\n')
+    done = run("exercises", "student", str(path), "--student", "alice")
+    assert done.returncode == 2 and f"{path}: [at] x: more than 100,000 numbers" in done.stderr
+
+
+def test_reordering_the_inputs_changes_no_students_numbers(template: Path,
+                                                           tmp_path: Path) -> None:
+    text = template.read_text()
+    lines = text.split("[at]\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    reordered = text.replace("\n".join(lines), "\n".join(reversed(lines)))
+    other = tmp_path / "reordered.toml"
+    other.write_text(reordered)
+    assert dict(sorted(_at(student_worksheet(other, "bob")).items())) == dict(
+        sorted(_at(student_worksheet(template, "bob")).items()))
