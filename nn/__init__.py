@@ -16,7 +16,7 @@ every model can be drawn by viz (each module's nodes carry its scope, `MLP/layer
 True
 """
 
-from . import conv, convert, data, init, losses, optim, recurrent, training, tuning
+from . import conv, convert, data, images, init, losses, optim, recurrent, training, tuning
 from .conv import (
     Activation,
     AvgPool1d,
@@ -63,5 +63,6 @@ __all__ = [
     "fit", "fit_in_background", "accuracy", "predict", "History", "MeanLoss", "EarlyStopping",
     "StopTraining",
     "to_torch", "from_torch",
-    "init", "losses", "optim", "data", "training", "convert", "conv", "recurrent", "tuning",
+    "init", "losses", "optim", "data", "images", "training", "convert", "conv", "recurrent",
+    "tuning",
 ]

@@ -171,5 +171,7 @@ def search(run: Callable[..., float], space: Mapping[str, Sequence[Any]], mode: 
     for settings in combos:
         score = float(run(**settings))
         rows.append((settings, score))
-    rows.sort(key=lambda row: -row[1] if higher_is_better else row[1])
+    # A run that diverged scores NaN, which compares false with everything: it goes last, never
+    # first (sorting with a NaN among the keys leaves the order undefined).
+    rows.sort(key=lambda row: (math.isnan(row[1]), -row[1] if higher_is_better else row[1]))
     return SearchResults(rows, higher_is_better)

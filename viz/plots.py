@@ -7,13 +7,14 @@ activation's derivative shows exactly what backprop multiplies by.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd_core import Value, grad, no_grad
 
 __all__ = ["ACTIVATIONS", "plot_activations", "plot_history", "plot_decision_boundary",
-           "plot_gradient_magnitudes"]
+           "plot_gradient_magnitudes", "plot_search"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "step": lambda x: x.step(),
@@ -142,5 +143,63 @@ def plot_gradient_magnitudes(magnitudes: Mapping[str, Sequence[float]], log: boo
     ax.set_ylabel("mean |gradient|")
     ax.set_title("gradient size per layer")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_search(results: Any, x: str, by: str | None = None, score: str = "score") -> Any:
+    """A hyperparameter search's scores against the setting `x`, one line per value of `by`.
+
+    `results` is what `nn.tuning.search` returns (its `rows` are `(settings, score)` pairs).
+    Where other settings vary too, each point is the best score over them, as the title says.
+    A setting spanning a factor of 100 or more (a learning rate) is drawn on a log scale. A run
+    that diverged (score NaN or infinite) is marked with a red x at the bottom, not left out.
+    """
+    rows = list(getattr(results, "rows", ()))
+    if not rows:
+        raise ValueError("plot_search: the search has no results to plot")
+    names = list(rows[0][0])
+    for name in (x, by):
+        if name is not None and name not in names:
+            raise ValueError(f"plot_search: {name!r} is not one of the settings searched: "
+                             f"{', '.join(names)}")
+    if by == x:
+        raise ValueError(f"plot_search: x and by are both {x!r}")
+    higher = getattr(results, "higher_is_better", True)
+    rest = [n for n in names if n not in (x, by)]
+    numeric = all(isinstance(s[x], (int, float)) and not isinstance(s[x], bool) for s, _ in rows)
+    xs = sorted({s[x] for s, _ in rows}, key=lambda v: v if numeric else str(v))
+    where = {v: (v if numeric else k) for k, v in enumerate(xs)}
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    groups = sorted({s[by] for s, _ in rows} if by else {None}, key=str)
+    diverged = []
+    for group in groups:
+        best: dict[Any, float] = {}
+        for settings, value in rows:
+            if by is not None and settings[by] != group:
+                continue
+            if not math.isfinite(value):
+                diverged.append(where[settings[x]])
+                continue
+            old = best.get(settings[x])
+            if old is None or (value > old if higher else value < old):
+                best[settings[x]] = value
+        points = [(where[v], best[v]) for v in xs if v in best]
+        label = f"{by} = {group}" if by is not None else None
+        ax.plot([p for p, _ in points], [q for _, q in points], marker="o", label=label)
+    if diverged:
+        ax.plot(diverged, [0.0] * len(diverged), linestyle="none", marker="x", color="red",
+                markersize=9, transform=ax.get_xaxis_transform(), clip_on=False,
+                label="diverged")
+    if numeric and min(xs) > 0 and max(xs) / min(xs) >= 100:
+        ax.set_xscale("log")
+    if not numeric:
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xlabel(x)
+    ax.set_ylabel(score)
+    ax.set_title(f"{score} by {x}" + (f" (best over {', '.join(rest)})" if rest else ""))
+    if by is not None or diverged:
+        ax.legend()
     fig.tight_layout()
     return fig

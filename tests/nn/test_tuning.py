@@ -85,6 +85,15 @@ def test_grid_and_random_search_score_every_setting_best_first() -> None:
     assert [row[1] for row in lowest.rows] == [1.0, 2.0, 3.0]
 
 
+@pytest.mark.parametrize("higher_is_better, order", [(True, [3, 1, 2]), (False, [1, 3, 2])])
+def test_a_setting_that_diverged_comes_last_whichever_way_is_better(
+        higher_is_better: bool, order: list[int]) -> None:
+    results = search(lambda x: math.nan if x == 2 else float(x), {"x": [2, 1, 3]},
+                     higher_is_better=higher_is_better)
+    assert [row[0]["x"] for row in results.rows] == order
+    assert results.best == {"x": order[0]} and results.table().endswith("| 2 | nan |")
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: k_fold(10, 0), "k_fold: k must be at least 2, got 0"),
     (lambda: k_fold(3, 5), "5 folds of 3 samples would leave a fold empty"),

@@ -92,3 +92,50 @@ def test_a_score_gets_its_zero_line_drawn_and_classes_do_not() -> None:
                                                        resolution=8)) == []
     assert boundary_lines(plots.plot_decision_boundary(lambda p: float(p[0] > 0), X, y,
                                                        resolution=8, level=0.5)) == [[0.5]]
+
+
+def _search(space, run, **options):  # type: ignore[no-untyped-def]
+    from nn.tuning import search
+
+    return search(run, space, **options)
+
+
+def test_a_search_plots_each_setting_best_over_the_rest_and_marks_what_diverged() -> None:
+    def run(lr: float, width: int, seed: int) -> float:
+        if lr == 10.0:
+            return float("nan")
+        return width / 100 - abs(lr - 0.1) + seed / 1000
+
+    space = {"lr": [0.001, 0.1, 1.0, 10.0], "width": [4, 8], "seed": [0, 1]}
+    fig = plots.plot_search(_search(space, run), x="lr", by="width", score="accuracy")
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.lines}
+    assert set(lines) == {"width = 4", "width = 8", "diverged"}
+    assert list(lines["width = 8"].get_xdata()) == [0.001, 0.1, 1.0]
+    # Each point the best over the seeds: seed 1 scores 0.001 higher.
+    assert list(lines["width = 8"].get_ydata()) == pytest.approx([-0.018, 0.081, -0.819])
+    assert list(lines["diverged"].get_xdata()) == [10.0] * 4
+    assert ax.get_xscale() == "log" and ax.get_ylabel() == "accuracy"
+    assert ax.get_title() == "accuracy by lr (best over seed)"
+
+
+def test_a_loss_search_keeps_the_lowest_and_names_plot_categories() -> None:
+    results = _search({"optimizer": ["sgd", "adam"], "lr": [0.1, 0.2]},
+                      lambda optimizer, lr: lr + (optimizer == "sgd"), higher_is_better=False)
+    (ax,) = plots.plot_search(results, x="optimizer").axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["adam", "sgd"]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([0.1, 1.1])
+    assert ax.get_xscale() == "linear"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"x": "momentum"}, "'momentum' is not one of the settings searched: lr, width"),
+    ({"x": "lr", "by": "lr"}, "x and by are both 'lr'"),
+    ({"x": "lr", "by": "depth"}, "'depth' is not one of the settings"),
+])
+def test_a_search_plot_of_what_was_not_searched_is_refused(options, message) -> None:  # type: ignore[no-untyped-def]
+    results = _search({"lr": [0.1], "width": [4]}, lambda lr, width: 1.0)
+    with pytest.raises(ValueError, match=message):
+        plots.plot_search(results, **options)
+    with pytest.raises(ValueError, match="no results"):
+        plots.plot_search(object(), x="lr")
