@@ -163,8 +163,8 @@ class Module:
     """Base class of everything in nn: subclasses set attributes and define `forward`.
 
     Every Value held in an attribute (alone, or in lists and tuples, nested) is a parameter,
-    except Constants; every Module held the same way is a sub-module. Other attributes (numbers,
-    strings, settings) are ignored by the walk.
+    except Constants and the attributes named in `computed`; every Module held the same way is
+    a sub-module. Other attributes (numbers, strings, settings) are ignored by the walk.
     """
 
     # A class default rather than an __init__ assignment, so a subclass that does not call
@@ -174,6 +174,9 @@ class Module:
     # model's state without being parameters, such as BatchNorm's running statistics: saved
     # and loaded with the parameters, never trained.
     buffers: tuple[str, ...] = ()
+    # Attributes holding Values that forward computed and keeps to be looked at, such as
+    # SelfAttention's weights: not parameters, never trained or saved.
+    computed: tuple[str, ...] = ()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output; every subclass defines it."""
@@ -199,7 +202,8 @@ class Module:
     def _members(self) -> Iterator[tuple[str, Any]]:
         """(path, member) for the direct sub-modules and parameter groups, in definition order."""
         for name, item in vars(self).items():
-            yield from _members_in(item, name)
+            if name not in self.computed:
+                yield from _members_in(item, name)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for each direct sub-module, such as `('layers.0', Layer(...))`."""
@@ -238,6 +242,12 @@ class Module:
         seen: set[Value] = set()
         for path, group in self._groups():
             for name, parameter in _flatten(group, path):
+                if parameter.op:  # trained, it would move a number forward recomputes anyway
+                    raise TypeError(
+                        f"{type(self).__name__}: `{name}` holds a Value computed by "
+                        f"{parameter.op!r}, not a parameter (parameters are leaves). Keep "
+                        f"forward's results out of the module's attributes, or name the "
+                        f"attribute in the class's `computed`")
                 if parameter not in seen:
                     seen.add(parameter)
                     yield name, parameter

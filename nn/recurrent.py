@@ -136,6 +136,8 @@ class SelfAttention(Module):
     its last call in `weights` (a list of rows), to look at.
     """
 
+    computed = ("weights",)
+
     def __init__(self, d_model: int, d_k: int | None = None, causal: bool = False,
                  seed: int | random.Random | None = None) -> None:
         self.d_model = check_int("SelfAttention: d_model", d_model)

@@ -245,3 +245,34 @@ def test_an_error_names_the_sample_by_its_place_in_the_data() -> None:
     with pytest.raises(ag.OpError, match=r"epoch 1, batch 1: sample 3: log\(x0=-1\)"):
         nn.fit(model, (X, y), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=1,
                progress=False, replay=True)
+
+
+class LastStep(nn.Module):
+    """A sequence classifier: a flat sample read as T steps of `width`, the layer's output at
+    the last step fed to a linear head."""
+
+    def __init__(self, layer: nn.Module, width: int, size: int) -> None:
+        self.width = width
+        self.layer = layer
+        self.head = nn.Layer(size, 1, activation="linear", seed=1)
+
+    def forward(self, x: Any) -> Any:
+        steps = [list(x[i:i + self.width]) for i in range(0, len(x), self.width)]
+        out = self.layer(steps)
+        return self.head((out[0] if isinstance(out, tuple) else out)[-1])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LastStep(nn.RNN(2, 3, seed=0), 2, 3),
+    lambda: LastStep(nn.LSTM(2, 3, seed=0), 2, 3),
+    lambda: LastStep(nn.SelfAttention(2, 3, seed=0), 2, 3),
+    lambda: LastStep(nn.SelfAttention(2, 2, causal=True, seed=0), 2, 2),
+], ids=["rnn", "lstm", "attention", "causal-attention"])
+def test_recurrent_and_attention_models_replay_with_the_scalar_numbers(make: Any) -> None:
+    rng = __import__("random").Random(0)
+    X = [[rng.gauss(0, 1) for _ in range(8)] for _ in range(40)]  # 4 steps of 2 numbers
+    y = [1 if x[0] + x[1] > 0 else -1 for x in X]
+    model = make()
+    count = len(model.parameters())
+    assert_same_training(*train_both(model, X, y, nn.MeanLoss("hinge"), batch_size=10))
+    assert len(model.parameters()) == count, "attention's kept weights are not parameters"

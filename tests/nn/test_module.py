@@ -271,3 +271,29 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path,
         model.save(path)
     assert path.read_text() == old
     assert os.listdir(tmp_path) == ["model.json"]
+
+
+class KeepsItsOutput(nn.Module):
+    def __init__(self) -> None:
+        self.w = Value(0.5)
+
+    def forward(self, x: float) -> Value:
+        self.last = (self.w * x).tanh()
+        return self.last
+
+
+def test_a_value_forward_computed_is_never_taken_for_a_parameter() -> None:
+    module = KeepsItsOutput()
+    module(2.0)
+    with pytest.raises(TypeError, match="KeepsItsOutput: `last` holds a Value computed by "
+                                        "'tanh', not a parameter"):
+        module.parameters()
+    KeepsItsOutput.computed = ("last",)
+    try:
+        assert module.parameters() == [module.w] and list(module.state_dict()) == ["w"]
+    finally:
+        del KeepsItsOutput.computed
+    attention = nn.SelfAttention(2, seed=0)
+    before = attention.parameters()
+    attention([[1.0, 2.0], [3.0, 4.0]])
+    assert attention.weights and attention.parameters() == before
