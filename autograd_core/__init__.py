@@ -35,9 +35,21 @@ from .functional import BackwardStep, Edge, backward_steps, grad, hessian, local
 from .gradcheck import GradcheckReport, GradcheckRow, gradcheck, numerical_grad
 from .graph import backward, signals_held, topological_order
 from .ops import OPS, Op, OpError
-from .value import Constant, Value, apply, as_value, dot, logsumexp, no_grad, scope, sum_values
+from .value import (
+    Constant,
+    Value,
+    apply,
+    as_value,
+    dot,
+    logsumexp,
+    max_values,
+    no_grad,
+    scope,
+    sum_values,
+)
 
 sum = sum_values  # autograd_core.sum(values): one node for a whole sum
+max = max_values  # autograd_core.max(values): one node for the largest
 
 if TYPE_CHECKING:
     from .replay import Trace, TraceError, trace
@@ -55,8 +67,9 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
-    # `sum` is left out on purpose: a star import must not replace the builtin.
+    # `sum` and `max` are left out on purpose: a star import must not replace the builtins.
     "Value", "Constant", "apply", "as_value", "no_grad", "scope", "sum_values", "dot", "logsumexp",
+    "max_values",
     "backward", "backward_steps", "topological_order", "grad", "hessian", "local_grads",
     "jvp", "jacobian",
     "BackwardStep", "Edge",

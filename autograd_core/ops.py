@@ -238,3 +238,27 @@ _register(Op("logsumexp", "logsumexp", None, _logsumexp,
              lambda g, inputs, out: tuple(g * exp(x - out) for x in inputs),
              "log(e**x1 + ... + e**xn); d/dxi = e**(xi - out) (the softmax)",
              array_forward=_logsumexp_arrays))
+
+
+def _max_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
+    # All of the gradient goes to the first input equal to the maximum, as PyTorch's max
+    # pooling does: on a tie, one input wins and the others get nothing.
+    if any(hasattr(x, "shape") for x in (*inputs, out)):  # batched replay: a winner per sample
+        taken = _numpy().zeros(_numpy().shape(out), dtype=bool)
+        grads = []
+        for x in inputs:
+            wins = (x == out) & ~taken
+            grads.append(g * wins)
+            taken = taken | wins
+        return tuple(grads)
+    # 0.0 for the others, not None: None means an input never gets gradient (batched replay
+    # prunes that edge), and here another sample may make another input the largest.
+    numbers = [getattr(x, "data", x) for x in inputs]
+    first = numbers.index(getattr(out, "data", out))
+    return tuple(g if i == first else 0.0 for i in range(len(inputs)))
+
+
+_register(Op("max", "max", None, lambda *xs: max(xs), _max_vjp,
+             "the largest of x1 ... xn; d/dxi = 1 for the first largest, 0 for the others",
+             array_forward=lambda *xs: functools.reduce(_numpy().maximum, xs)))
+

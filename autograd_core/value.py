@@ -33,7 +33,7 @@ from .graph import MANY, backward, operand_data, topological_order
 from .ops import OPS, Op, OpError, describe_call, failure_reason
 
 __all__ = ["Value", "Constant", "apply", "as_value", "no_grad", "recording", "scope",
-           "sum_values", "dot", "logsumexp"]
+           "sum_values", "dot", "logsumexp", "max_values"]
 
 # Whether operations record a graph, and the scope name given to new nodes. Context variables
 # rather than globals, so a no_grad() in one thread or asyncio task never leaks into another.
@@ -500,6 +500,22 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
     return apply("dot", *weights, *inputs) if weights else Constant(0.0)
+
+
+def max_values(values: Iterable[Value | float]) -> Value:
+    """The largest of the values as a single node. Its gradient goes to the largest input (the
+    first of them on a tie, as in PyTorch's max pooling); the others get none.
+
+    >>> a, b = Value(2.0), Value(5.0)
+    >>> m = max_values([a, b, 1.0])
+    >>> m.backward()
+    >>> m.data, a.grad, b.grad
+    (5.0, 0.0, 1.0)
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("max_values needs at least one value")
+    return apply("max", *values)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:

@@ -7,9 +7,9 @@ input uses: each weight is one node with an edge to every position it multiplies
 sums its gradient over all of them, which is the point of weight sharing.
 
 Each output is `dot(the kernel's weights, the patch under it) + bias`: one `dot` node per
-output position, as a `Neuron` is. Padding is zeros (Constants). A max-pool of a window is
-built from max(a, b) = (a + b + |a - b|) / 2, whose gradient goes to the larger input (half to
-each on an exact tie, where PyTorch picks one).
+output position, as a `Neuron` is. Padding is zeros (Constants). A max-pool of a window is one
+`max` node, whose gradient goes to the window's largest input only (the first of them on a
+tie, as in PyTorch).
 
 >>> conv = Conv1d(1, 1, kernel_size=2, seed=0)
 >>> conv.weight[0][0][0].data, conv.weight[0][0][1].data, conv.bias[0].data = 1.0, -1.0, 0.5
@@ -185,14 +185,6 @@ class Conv2d(_Conv):
     dims = 2
 
 
-def _max(values: list[Value]) -> Value:
-    """The largest value: max(a, b) = (a + b + |a - b|) / 2, folded over the window."""
-    best = values[0]
-    for v in values[1:]:
-        best = (best + v + abs(best - v)) * 0.5
-    return best
-
-
 class _Pool(Module):
     """Max or average pooling over `dims` spatial dimensions, each channel on its own."""
 
@@ -223,7 +215,7 @@ class _Pool(Module):
                 window = [flat[_linear([q * s + o for q, s, o in zip(position, self.stride,
                                                                       offset)], sizes)]
                           for offset in offsets]
-                pooled.append(_max(window) if self.kind == "max"
+                pooled.append(ag.max_values(window) if self.kind == "max"
                               else ag.sum(window) * (1.0 / len(window)))
             result.append(_nest(pooled, out_sizes))
         return result

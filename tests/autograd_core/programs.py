@@ -23,13 +23,15 @@ class Engine:
     def __init__(self, leaf: Callable[[float], Any], leaky_relu: Callable[[Any, float], Any],
                  step: Callable[[Any], Any], total: Callable[[list[Any]], Any],
                  dot: Callable[[list[Any], list[Any]], Any],
-                 logsumexp: Callable[[list[Any]], Any]) -> None:
+                 logsumexp: Callable[[list[Any]], Any],
+                 maximum: Callable[[list[Any]], Any] | None = None) -> None:
         self.leaf, self.leaky_relu, self.step, self.total, self.dot, self.logsumexp = (
             leaf, leaky_relu, step, total, dot, logsumexp)
+        self.maximum = maximum
 
 
 OURS = Engine(Value, lambda x, s: x.leaky_relu(s), lambda x: x.step(), ag.sum, ag.dot,
-              ag.logsumexp)
+              ag.logsumexp, ag.max)
 # Each operation keeps its inputs inside its domain (log and sqrt of x*x + 1, exp of tanh, a
 # divisor of b*b + 1), so every generated program is defined everywhere.
 UNARY: dict[str, Callable[[Engine, Any], Any]] = {
@@ -62,14 +64,18 @@ NARY: dict[str, Callable[[Engine, list[Any]], Any]] = {
     "sum": lambda e, xs: e.total(xs),
     "dot": lambda e, xs: e.dot(xs[: len(xs) // 2], xs[len(xs) // 2:]),
     "logsumexp": lambda e, xs: e.logsumexp(xs),
+    # Ties are common (an operand given twice, relu's zeros): the first largest wins.
+    "max": lambda e, xs: e.maximum(xs),
 }
 
 Instruction = tuple[str, tuple[int, ...]]
 
 
 @st.composite
-def programs(draw: st.DrawFn) -> tuple[list[float], list[Instruction]]:
-    """Input values and instructions; operand k refers to input k, then to result k - n."""
+def programs(draw: st.DrawFn, exclude: tuple[str, ...] = ()
+             ) -> tuple[list[float], list[Instruction]]:
+    """Input values and instructions; operand k refers to input k, then to result k - n.
+    `exclude` names operations an engine does not have."""
     n_inputs = draw(st.integers(1, 4))
     inputs = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=n_inputs,
                            max_size=n_inputs))
@@ -84,7 +90,7 @@ def programs(draw: st.DrawFn) -> tuple[list[float], list[Instruction]]:
             instructions.append((draw(st.sampled_from(sorted(BINARY))),
                                  (draw(operand), draw(operand))))
         else:
-            name = draw(st.sampled_from(sorted(NARY)))
+            name = draw(st.sampled_from(sorted(set(NARY) - set(exclude))))
             size = draw(st.integers(1, 4)) * (2 if name == "dot" else 1)
             instructions.append((name, tuple(draw(operand) for _ in range(size))))
     return inputs, instructions

@@ -74,6 +74,9 @@ SPECS: dict[str, Spec] = {
     "sum": Spec(each(*[any_x] * 3), lambda *xs: xs[0] + xs[1] + xs[2]),
     "dot": Spec(each(*[any_x] * 6), lambda w1, w2, w3, x1, x2, x3: w1 * x1 + w2 * x2 + w3 * x3),
     "logsumexp": Spec(each(*[any_x] * 3), lambda *xs: math.log(sum(map(math.exp, xs)))),
+    # Away from ties, where max has no derivative (test_max_gives_a_tie_to_the_first).
+    "max": Spec(each(*[any_x] * 3).filter(
+        lambda xs: min(abs(a - b) for i, a in enumerate(xs) for b in xs[i + 1:]) > 1e-3), max),
 }
 
 OP_NAMES = list(OPS)
@@ -156,3 +159,10 @@ def test_local_derivative_is_the_vjp_with_unit_gradient() -> None:
     assert local_grads("mul", [3.0, -2.0]) == [-2.0, 3.0]
     assert local_grads("div", [1.0, 4.0]) == [0.25, -1 / 16]
     assert local_grads("pow", [-2.0, 3.0]) == [12.0, 0.0]
+
+
+def test_max_gives_a_tie_to_the_first() -> None:
+    a, b, c = Value(2.0), Value(5.0), Value(5.0)
+    m = apply("max", a, b, c)
+    m.backward()
+    assert (m.data, a.grad, b.grad, c.grad) == (5.0, 0.0, 1.0, 0.0)
