@@ -2,7 +2,9 @@
 
 With several outputs a model picks the class of the largest; with one output, the high label
 where the output is above a threshold, else the low one (`Decision`). Both run the model in
-eval mode and record no graph.
+eval mode. On 16 samples or more they replay one sample's graph over all of them, as `fit`
+does (the CNN of lesson 10 on 540 digits: 0.06 s instead of 1.6 s); a model the trace cannot
+follow is run one sample at a time with no graph recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from autograd_core import Value, no_grad
+from autograd_core import Value, no_grad, trace
 
 from ..checks import check_pair, is_sequence
 from ..layers import takes_batches
@@ -156,9 +158,39 @@ def outputs_of(model: Module, samples: Sequence[Any]) -> list[Any]:
 
 def _scores(model: Module, X: Sequence[Any]) -> list[list[float]]:
     """The model's outputs for every sample, as numbers, in eval mode."""
+    replayed = _replayed_scores(model, X)
+    if replayed is not None:
+        return replayed
     with evaluating(model):
         return [[out.data if isinstance(out, Value) else float(out) for out in as_list(output)]
                 for output in outputs_of(model, X)]
+
+
+def _replayed_scores(model: Module, X: Sequence[Any]) -> list[list[float]] | None:
+    """The outputs by batched replay of one sample's graph, as `fit` trains (lesson 8); None
+    where that is not worth it or not possible: few samples, a model that takes batches,
+    samples that are not rows of numbers, or a model that cannot be traced (the graph per
+    sample then gives the numbers, or the error that names the sample)."""
+    if len(X) < 16 or takes_batches(model):
+        return None
+    import numpy as np  # on use, as replay does
+
+    try:
+        data = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if data.ndim != 2 or not np.isfinite(data).all():
+        return None
+
+    def outputs(*x: Value) -> list[Any]:
+        return as_list(model(list(x)))
+
+    with in_mode(model, False):
+        try:
+            scores: list[list[float]] = trace(outputs, data.shape[1])(data).tolist()
+        except Exception:  # whatever the trace refuses, the graph per sample decides
+            return None
+    return scores
 
 
 def _check_labels_argument(who: str, labels: object) -> tuple[int, int]:

@@ -352,6 +352,48 @@ def test_predict_and_accuracy_with_several_outputs() -> None:
     assert nn.accuracy(layer, X, data.one_hot([0, 1, 2])) == 1.0
 
 
+class SignFlip(nn.Module):
+    """Branches on its input: no one graph fits every sample."""
+
+    def __init__(self) -> None:
+        self.w = Value(1.0)
+
+    def forward(self, x: list[Any]) -> Any:
+        return self.w * x[0] if x[0] > 0 else -self.w * x[0] - 5
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.MLP(64, [8, 10], seed=0),
+    lambda: nn.Sequential(nn.Unflatten((1, 8, 8)), nn.Conv2d(1, 2, 3, seed=0),
+                          nn.Activation("relu"), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Layer(18, 10, activation="linear", seed=1)),
+    lambda: nn.Sequential(nn.Layer(64, 8, seed=0), nn.Dropout(0.5), nn.Layer(8, 10, seed=1)),
+], ids=["mlp", "cnn", "dropout"])
+def test_many_samples_are_scored_by_replay_with_the_graph_per_samples_classes(make: Any) -> None:
+    from nn.training import evaluation
+
+    X, y = data.digits()
+    X, y = [[v / 16 for v in row] for row in X[:60]], y[:60]
+    model = make()
+    replayed = evaluation._replayed_scores(model, X)
+    assert replayed is not None and model.training, "replayed in eval mode, and put back"
+    with evaluation.evaluating(model):
+        one_by_one = [[v.data for v in model(x)] for x in X]
+    assert np.allclose(replayed, one_by_one, rtol=1e-12, atol=1e-12)
+    assert nn.predict(model, X) == [max(range(10), key=row.__getitem__) for row in one_by_one]
+
+
+def test_a_model_the_trace_cannot_follow_is_scored_one_sample_at_a_time() -> None:
+    from nn.training import evaluation
+
+    X = [[float(v)] for v in range(-10, 10)]
+    assert evaluation._replayed_scores(SignFlip(), X) is None
+    expected = [int((x if x > 0 else -x - 5) > 0) for (x,) in X]
+    assert nn.predict(SignFlip(), X, threshold=0.0) == expected and 0 < sum(expected) < 20
+    lookup = nn.Sequential(nn.Embedding(20, 1, seed=0))
+    assert evaluation._replayed_scores(lookup, [[i] for i in range(20)]) is None
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda: nn.accuracy(fixed_neuron(), POINTS, [1, 1, 1, 1]), ValueError,
      "every label is 1.*pass labels="),
