@@ -42,7 +42,8 @@ def _vector(size: int, bound: float, rng: random.Random) -> list[Value]:
     return [Value(rng.uniform(-bound, bound)) for _ in range(size)]
 
 
-def _check_sequence(who: str, sequence: Any, width: int) -> list[list[Any]]:
+def _check_sequence(who: str, sequence: Any, width: int, argument: str = "input_size"
+                    ) -> list[list[Any]]:
     if isinstance(sequence, (str, bytes)) or not isinstance(sequence, Sequence) or not sequence:
         raise TypeError(f"{who} takes a sequence: a non-empty list of time steps, each a list of "
                         f"{width} numbers; got {type(sequence).__name__}")
@@ -53,7 +54,7 @@ def _check_sequence(who: str, sequence: Any, width: int) -> list[list[Any]]:
                             f"{step!r:.40}")
         if len(step) != width:
             raise ValueError(f"{who}: time step {t} has {len(step)} inputs, the layer takes "
-                             f"{width} (input_size)")
+                             f"{width} ({argument})")
         steps.append([x if isinstance(x, Value) else ag.as_value(x, who) for x in step])
     return steps
 
@@ -153,7 +154,7 @@ class SelfAttention(Module):
         self.weights: list[list[Value]] = []
 
     def forward(self, sequence: Any) -> list[list[Value]]:
-        steps = _check_sequence("SelfAttention", sequence, self.d_model)
+        steps = _check_sequence("SelfAttention", sequence, self.d_model, "d_model")
         queries = [[ag.dot(row, x) for row in self.w_q] for x in steps]
         keys = [[ag.dot(row, x) for row in self.w_k] for x in steps]
         values = [[ag.dot(row, x) for row in self.w_v] for x in steps]

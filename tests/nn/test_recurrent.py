@@ -72,6 +72,9 @@ def test_bad_sequences_are_named(sequence: Any, message: str) -> None:
         RNN(1, 2, seed=0)(sequence)
     with pytest.raises(ValueError, match="LSTM: hidden_size must be at least 1, got 0"):
         LSTM(1, 0)
+    with pytest.raises(ValueError, match=r"SelfAttention: time step 0 has 3 inputs, the layer "
+                                         r"takes 2 \(d_model\)"):
+        nn.SelfAttention(2, seed=0)([[1.0, 2.0, 3.0]])
     assert nn.RNN is RNN and nn.LSTM is LSTM
 
 
