@@ -12,6 +12,7 @@ The walk as a lecture gives it, without the speed-ups, is `docs/walkthrough.py`.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]
 import math
 import signal
 import threading
@@ -264,15 +265,15 @@ def signals_held() -> Iterator[None]:
         signal.signal(signal.SIGINT, deferring)
     # The mask to restore is read before anything is blocked, so a Ctrl-C handled the moment
     # the blocking call returns still finds it here: no way out leaves signals blocked.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ()) if _CAN_HOLD else None
+    previous = _sigmask(signal.SIG_BLOCK, ()) if _sigmask else None
     try:
         if previous is not None:
-            signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+            _sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
         yield
     finally:
         try:
             if previous is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                _sigmask(signal.SIG_SETMASK, previous)
         finally:
             if deferring is not None:
                 deferring.holding = False  # from now on it acts as the real handler
@@ -295,8 +296,11 @@ class _Deferring:
             self.handler(signum, frame)
 
 
-_CAN_HOLD = hasattr(signal, "pthread_sigmask")  # not on Windows, where Ctrl-C can still land
-_ALL_SIGNALS = signal.valid_signals() if _CAN_HOLD else set()
+# Not on Windows, where Ctrl-C can still land. The C function itself, from the module that
+# signal.py wraps: signal.pthread_sigmask turns every signal number of the mask it returns into
+# an enum, which took most of a small graph's backward.
+_sigmask: Any = getattr(_signal, "pthread_sigmask", None)
+_ALL_SIGNALS = signal.valid_signals() if _sigmask else set()
 
 
 def _refuse_overflow(root: Any, grads: dict[Any, Any]) -> None:
