@@ -26,9 +26,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd_core import Value, no_grad
+
 from .checks import check_int
 from .init import make_rng
+from .losses import MeanLoss
 from .module import Module
+from .training.evaluation import evaluating, model_scores, outputs_of
 
 __all__ = ["initial_loss", "overfits", "k_fold", "cross_validate", "CrossValidation", "search",
            "SearchResults"]
@@ -36,20 +40,32 @@ __all__ = ["initial_loss", "overfits", "k_fold", "cross_validate", "CrossValidat
 Data = tuple[Sequence[Any], Sequence[Any]]
 
 
-def initial_loss(model: Module, data: Data, loss: str = "cross_entropy"
+def initial_loss(model: Module, data: Data, loss: str | MeanLoss = "cross_entropy"
                  ) -> tuple[float, float | None]:
     """(the loss on `data` before training, the loss of a network that guesses uniformly:
     log(outputs) for cross-entropy over the model's outputs, log 2 for the binary losses;
-    None when the loss has no such reference)."""
-    from .losses import MeanLoss
+    None when the loss has no such reference).
 
+    `loss` is a loss's name or a `MeanLoss`; a MeanLoss's penalty is included, so that the
+    course's next check reads: with the penalty, the loss goes up by the penalty. The model
+    runs in eval mode, recording no graph (over 16 samples or more, replayed as `accuracy`
+    is).
+    """
+    loss_fn = loss if isinstance(loss, MeanLoss) else MeanLoss(loss)
     X, y = data
-    outputs = [model(x) for x in X]
-    value = MeanLoss(loss)(outputs, list(y)).data
-    classes = len(outputs[0]) if isinstance(outputs[0], (list, tuple)) else 1
+    if not len(X) or len(X) != len(y):
+        raise ValueError(f"initial_loss: data must be (X, y) of the same, non-zero length, got "
+                         f"{len(X)} samples and {len(y)} targets")
+    with evaluating(model):
+        bare = isinstance(outputs_of(model, X[:1])[0], Value)  # a Neuron's output is a Value
+    numbers = model_scores(model, X)
+    with no_grad():
+        outputs = [Value(row[0]) if bare else [Value(v) for v in row] for row in numbers]
+        value = loss_fn(outputs, list(y)).data
+    classes = 1 if bare else len(numbers[0])
     expected = {"cross_entropy": math.log(classes) if classes > 1 else None,
                 "binary_cross_entropy_with_logits": math.log(2),
-                "binary_cross_entropy": math.log(2)}.get(loss)
+                "binary_cross_entropy": math.log(2)}.get(loss_fn.name)
     return value, expected
 
 
@@ -143,6 +159,9 @@ class SearchResults:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
+        return self.table()
+
+    def _repr_markdown_(self) -> str:  # a table in Jupyter
         return self.table()
 
 

@@ -109,8 +109,8 @@ def allowed(importer: str, target: str, name: str) -> str | None:
     if importer == "viz.renderer" and dest == "viz":
         return "viz's renderer is at the bottom of viz: it imports nothing of viz"
     if target.startswith("nn.training") and not importer.startswith("nn.training") \
-            and importer != "nn":
-        return "nn.training (fit) is imported by nn's __init__ only"
+            and importer not in ("nn", "nn.tuning"):
+        return "nn.training (fit) is imported by nn's __init__ and nn.tuning only"
     return None
 
 

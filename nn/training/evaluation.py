@@ -156,7 +156,7 @@ def outputs_of(model: Module, samples: Sequence[Any]) -> list[Any]:
     return list(outputs)
 
 
-def _scores(model: Module, X: Sequence[Any]) -> list[list[float]]:
+def model_scores(model: Module, X: Sequence[Any]) -> list[list[float]]:
     """The model's outputs for every sample, as numbers, in eval mode."""
     replayed = _replayed_scores(model, X)
     if replayed is not None:
@@ -235,7 +235,7 @@ def predict(model: Module, X: Sequence[Sequence[float]], *, labels: tuple[int, i
         raise TypeError(f"predict: X must be a list of samples, got {type(X).__name__}")
     pair = _check_labels_argument("predict", labels)
     limit = check_threshold("predict", threshold)
-    scores = _scores(model, X)
+    scores = model_scores(model, X)
     if not scores:
         return []
     rule = Decision(len(scores[0]), pair, (pair[0] + pair[1]) / 2 if limit is None else limit)
@@ -260,7 +260,7 @@ def accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any], *,
     check_pair("accuracy", X, y)
     pair = None if labels is None else _check_labels_argument("accuracy", labels)
     limit = check_threshold("accuracy", threshold)
-    scores = _scores(model, X)
+    scores = model_scores(model, X)
     n_outputs = len(scores[0])
     if n_outputs == 1 and pair is None and {_number(target) for target in y} == {1.0}:
         raise ValueError("accuracy: every label is 1, so it cannot tell 0/1 labels from -1/+1 "

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import nn
-from nn import optim
+from nn import data, optim
+from nn.training.evaluation import evaluating
 from nn.tuning import cross_validate, initial_loss, k_fold, overfits, search
 
 
@@ -106,3 +107,27 @@ def test_a_setting_that_diverged_comes_last_whichever_way_is_better(
 def test_bad_settings_are_named(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_initial_loss_with_a_penalty_is_higher_by_the_penalty_and_changes_nothing() -> None:
+    X, y = data.digits()
+    X, y = [[v / 16 for v in row] for row in X[:40]], y[:40]
+    model = nn.Sequential(nn.Layer(64, 8, seed=0), nn.Dropout(0.5), nn.Layer(8, 10, seed=1))
+    plain, expected = initial_loss(model, (X, y))
+    penalised, _ = initial_loss(model, (X, y), nn.MeanLoss("cross_entropy", l2=1e-3,
+                                                           parameters=model))
+    squares = sum(p.data ** 2 for p in model.parameters())
+    assert penalised - plain == pytest.approx(1e-3 * squares, rel=1e-9)
+    # Eval mode (dropout off), the same numbers one sample at a time, and no gradients left.
+    with evaluating(model):
+        one_by_one = nn.MeanLoss("cross_entropy")([model(x) for x in X], y).data
+    assert plain == pytest.approx(one_by_one, rel=1e-12) and expected == pytest.approx(
+        math.log(10))
+    assert model.training and all(p.grad == 0 for p in model.parameters())
+    with pytest.raises(ValueError, match="initial_loss: data must be"):
+        initial_loss(model, (X, y[:3]))
+
+
+def test_search_results_show_as_a_table_in_jupyter() -> None:
+    results = search(lambda lr: lr, {"lr": [0.1, 1.0]})
+    assert results._repr_markdown_() == results.table()
