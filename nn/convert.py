@@ -20,8 +20,22 @@ gives the same outputs (to rounding, about 1e-15). The layers that convert, both
 An `MLP` or a `Sequential` of these (nested ones are flattened) converts to torch; a torch
 `Sequential` of these (or one such module) converts back to an `MLP` when it has that shape
 (Linear layers whose hidden activations agree), otherwise to a `Sequential`. The training mode
-is carried over too. Anything else (the "step" activation, `Embedding`, `Conv2d`, ...) is
-refused, naming it. PyTorch is optional: it is imported only when these functions run.
+is carried over too. Anything else (the "step" activation, `Embedding`, ...) is refused, naming
+it. PyTorch is optional: it is imported only when these functions run.
+
+The sequence layers convert on their own (they return more than one thing, so no Sequential
+can hold them), each to the torch module that computes the same on an unbatched sequence
+of shape (T, features):
+
+| nn                                   | torch.nn                                        |
+| ------------------------------------ | ----------------------------------------------- |
+| `RNN(n, h)`, `LSTM(n, h)`            | `RNN(n, h)` (tanh), `LSTM(n, h)`: one layer     |
+| `SelfAttention(d)` (d_k = d_model)   | `MultiheadAttention(d, 1, bias=False)`, its     |
+|                                      | output projection the identity; call it as      |
+|                                      | `attention(x, x, x)`                            |
+
+A causal SelfAttention is refused: torch's module takes the mask at every call, and one
+forgotten mask would give numbers that look right and are not.
 
 A model with a `BatchNorm` takes batches, as the torch one does: compare
 `model(batch)` with `to_torch(model)(torch.tensor(batch, dtype=torch.float64))`.
@@ -47,6 +61,7 @@ from .conv import (
 )
 from .layers import MLP, BatchNorm, Dropout, Layer, Sequential
 from .module import Module
+from .recurrent import LSTM, RNN, SelfAttention
 
 if TYPE_CHECKING:
     import torch
@@ -129,7 +144,7 @@ def _batch_norm_1d(norm: BatchNorm) -> torch.nn.BatchNorm1d:
     return batch_norm
 
 
-def to_torch(model: Module) -> torch.nn.Sequential:
+def to_torch(model: Module) -> Any:
     """A float64 `torch.nn.Sequential` with the same layers, weights and mode as `model`.
 
     >>> import nn, pytest
@@ -148,6 +163,8 @@ def to_torch(model: Module) -> torch.nn.Sequential:
     if not isinstance(model, Module):
         raise TypeError(f"to_torch: model must be an nn Module (an MLP or a Sequential), got "
                         f"{type(model).__name__}")
+    if isinstance(model, (RNN, LSTM, SelfAttention)):
+        return _sequence_layer(model)
     layers = list(_our_layers(model, ""))  # checked before torch is needed
     activations = {path: _layer_activation(layer, path) for path, layer in layers
                    if isinstance(layer, Layer)}
@@ -208,6 +225,90 @@ def _convolution(layer: _Conv) -> torch.nn.Module:
         module.bias.copy_(torch.tensor(_data(layer.bias), dtype=torch.float64))
     converted: torch.nn.Module = module
     return converted
+
+
+def _sequence_layer(layer: RNN | LSTM | SelfAttention) -> Any:
+    """The torch module of a sequence layer, with its weights, in float64 and its mode."""
+    if isinstance(layer, SelfAttention) and (layer.causal or layer.d_k != layer.d_model):
+        why = ("it is causal, and torch.nn.MultiheadAttention takes the causal mask at every "
+               "call (attn_mask), not as a setting" if layer.causal else
+               f"its d_k ({layer.d_k}) is not its d_model ({layer.d_model}): "
+               "torch.nn.MultiheadAttention projects to d_model")
+        raise ValueError(f"to_torch: {layer!r} has no torch module of its own: {why}")
+    _check_torch("to_torch")
+    import torch
+
+    module: Any
+    if isinstance(layer, SelfAttention):
+        module = torch.nn.MultiheadAttention(layer.d_model, 1, bias=False, dtype=torch.float64)
+        weights = {"in_proj_weight": [*_data(layer.w_q), *_data(layer.w_k), *_data(layer.w_v)],
+                   "out_proj.weight": [[float(i == j) for j in range(layer.d_model)]
+                                       for i in range(layer.d_model)]}
+    else:
+        kind = torch.nn.RNN if isinstance(layer, RNN) else torch.nn.LSTM
+        module = kind(layer.input_size, layer.hidden_size, dtype=torch.float64)
+        weights = {f"{name}_l0": _data(getattr(layer, name))
+                   for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    with torch.no_grad():
+        for name, numbers in weights.items():
+            module.get_parameter(name).copy_(torch.tensor(numbers, dtype=torch.float64))
+    return module.train(layer.training)
+
+
+def _sequence_layer_from(module: Any) -> RNN | LSTM | SelfAttention:
+    """The nn sequence layer of a torch RNN, LSTM or MultiheadAttention, or an error naming
+    the setting that has no counterpart."""
+    import torch
+
+    name = type(module).__name__
+
+    def refuse(setting: str) -> ValueError:
+        return ValueError(f"from_torch: the {name} has {setting}, which nn's layer has not")
+
+    if isinstance(module, torch.nn.MultiheadAttention):
+        identity = torch.eye(module.embed_dim, dtype=module.out_proj.weight.dtype)
+        for problem, setting in (
+                (module.num_heads != 1, f"{module.num_heads} heads"),
+                (module.in_proj_bias is not None or module.bias_k is not None, "biases"),
+                (not module._qkv_same_embed_dim, "kdim or vdim of their own"),
+                (module.add_zero_attn, "add_zero_attn"),
+                (module.dropout > 0, f"dropout {module.dropout}"),
+                (module.out_proj.bias is not None and bool(module.out_proj.bias.any()),
+                 "an output projection bias"),
+                (not torch.equal(module.out_proj.weight.detach(), identity),
+                 "an output projection that is not the identity")):
+            if problem:
+                raise refuse(setting)
+        d = module.embed_dim
+        attention = SelfAttention(d, seed=0)
+        rows = _numbers(module.in_proj_weight)
+        for group, start in ((attention.w_q, 0), (attention.w_k, d), (attention.w_v, 2 * d)):
+            _assign(group, rows[start:start + d])
+        return attention.train(module.training)
+    for problem, setting in (
+            (module.num_layers != 1, f"{module.num_layers} layers"),
+            (module.bidirectional, "two directions"),
+            (not module.bias, "no biases"),
+            (getattr(module, "nonlinearity", "tanh") != "tanh",
+             f"the {getattr(module, 'nonlinearity', '')} non-linearity"),
+            (getattr(module, "proj_size", 0), "a projection"),
+            (module.dropout > 0, f"dropout {module.dropout}")):
+        if problem:
+            raise refuse(setting)
+    layer = (RNN if isinstance(module, torch.nn.RNN) else LSTM)(
+        module.input_size, module.hidden_size, seed=0)
+    for weights in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        _assign(getattr(layer, weights), _numbers(getattr(module, f"{weights}_l0")))
+    return layer.train(module.training)
+
+
+def _assign(group: Any, numbers: Any) -> None:
+    """Set the Values of a (nested) list to the numbers of the same shape."""
+    for value, number in zip(group, numbers):
+        if isinstance(value, list):
+            _assign(value, number)
+        else:
+            value.data = float(number)
 
 
 def _data(group: Any) -> Any:
@@ -326,7 +427,7 @@ def _as_mlp(layers: list[Module]) -> MLP | None:
     return mlp
 
 
-def from_torch(module: torch.nn.Module) -> MLP | Sequential:
+def from_torch(module: torch.nn.Module) -> Module:
     """An nn model with the same layers, weights and mode as a torch model (see the table above).
 
     >>> import nn, pytest
@@ -350,6 +451,8 @@ def from_torch(module: torch.nn.Module) -> MLP | Sequential:
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: module must be a torch.nn.Module (such as a "
                         f"torch.nn.Sequential), got {type(module).__name__}")
+    if isinstance(module, (torch.nn.RNN, torch.nn.LSTM, torch.nn.MultiheadAttention)):
+        return _sequence_layer_from(module)
     found = list(_torch_layers(module, ""))
     layers: list[Module] = []
     width: int | None = None  # the number of features the layers so far give

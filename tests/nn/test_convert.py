@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import autograd_core as ag
 import nn
 
 torch = pytest.importorskip("torch")
@@ -152,3 +153,76 @@ def test_without_torch_both_say_what_to_install(monkeypatch: pytest.MonkeyPatch)
         nn.to_torch(nn.MLP(2, [1], seed=0))
     with pytest.raises(ImportError, match=r"nn\.from_torch needs PyTorch"):
         nn.from_torch(object())  # type: ignore[arg-type]
+
+
+def _sequence(rng: random.Random, steps: int, width: int) -> list[list[float]]:
+    return [[rng.gauss(0.0, 1.0) for _ in range(width)] for _ in range(steps)]
+
+
+def _our_grads(layer: nn.Module, sequence: list[list[float]]) -> tuple[list[list[float]],
+                                                                           list[float]]:
+    """Every step's output, and the gradient of the sum of them for every parameter."""
+    out = layer(sequence)
+    steps = out[0] if isinstance(out, tuple) else out
+    total = ag.sum([v for row in steps for v in row])
+    layer.zero_grad()
+    total.backward()
+    return [[v.data for v in row] for row in steps], [p.grad for p in layer.parameters()]
+
+
+def _their_outputs(module: Any, x: Any) -> Any:
+    if isinstance(module, torch.nn.MultiheadAttention):
+        return module(x, x, x, need_weights=False)[0]
+    return module(x)[0]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.RNN(3, 4, seed=0), lambda: nn.LSTM(3, 4, seed=0),
+    lambda: nn.SelfAttention(3, seed=0),
+], ids=["rnn", "lstm", "attention"])
+def test_sequence_layers_go_to_torch_and_back_with_every_gradient(make: Any) -> None:
+    ours = make()
+    sequence = _sequence(random.Random(1), 5, 3)
+    theirs = nn.to_torch(ours)
+    x = torch.tensor(sequence, dtype=torch.float64)
+    their_out = _their_outputs(theirs, x)
+    their_out.sum().backward()
+    our_out, our_grads = _our_grads(ours, sequence)
+    assert our_out == [pytest.approx(row, abs=1e-12) for row in their_out.tolist()]
+    # Parameter by parameter, in torch's order of the same numbers.
+    if isinstance(ours, nn.SelfAttention):
+        their_grads = theirs.in_proj_weight.grad.flatten().tolist()
+    else:
+        their_grads = [g for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+                       for g in theirs.get_parameter(name).grad.flatten().tolist()]
+    assert our_grads == pytest.approx(their_grads, abs=1e-12)
+    back = nn.from_torch(theirs)
+    assert type(back) is type(ours)
+    assert [p.data for p in back.parameters()] == [p.data for p in ours.parameters()]
+    assert not nn.from_torch(theirs.eval()).training
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: nn.SelfAttention(3, causal=True, seed=0),
+     "it is causal, and torch.nn.MultiheadAttention takes the causal mask at every call"),
+    (lambda: nn.SelfAttention(3, d_k=2, seed=0), r"its d_k \(2\) is not its d_model \(3\)"),
+])
+def test_attention_torch_cannot_hold_is_refused(make: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        nn.to_torch(make())
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: torch.nn.RNN(2, 3, num_layers=2), "the RNN has 2 layers"),
+    (lambda: torch.nn.RNN(2, 3, nonlinearity="relu"), "the RNN has the relu non-linearity"),
+    (lambda: torch.nn.LSTM(2, 3, bidirectional=True), "the LSTM has two directions"),
+    (lambda: torch.nn.LSTM(2, 3, proj_size=2), "the LSTM has a projection"),
+    (lambda: torch.nn.GRU(2, 3), "GRU .the module itself. has no nn counterpart"),
+    (lambda: torch.nn.MultiheadAttention(4, 2, bias=False), "has 2 heads"),
+    (lambda: torch.nn.MultiheadAttention(4, 1), "has biases"),
+    (lambda: torch.nn.MultiheadAttention(4, 1, bias=False),
+     "an output projection that is not the identity"),
+])
+def test_sequence_modules_nn_cannot_mirror_are_refused(make: Any, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        nn.from_torch(make())
