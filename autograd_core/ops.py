@@ -247,18 +247,30 @@ def _max_vjp(g: Any, inputs: Sequence[Any], out: Any) -> Grads:
         taken = _numpy().zeros(_numpy().shape(out), dtype=bool)
         grads = []
         for x in inputs:
-            wins = (x == out) & ~taken
+            wins = ((x == out) | ((x != x) & (out != out))) & ~taken  # x != x: a NaN
             grads.append(g * wins)
             taken = taken | wins
         return tuple(grads)
     # 0.0 for the others, not None: None means an input never gets gradient (batched replay
     # prunes that edge), and here another sample may make another input the largest.
     numbers = [getattr(x, "data", x) for x in inputs]
-    first = numbers.index(getattr(out, "data", out))
-    return tuple(g if i == first else 0.0 for i in range(len(inputs)))
+    largest = getattr(out, "data", out)
+    winners = [i for i, x in enumerate(numbers) if x == largest or (x != x and largest != largest)]
+    if not winners:
+        raise ValueError(f"the result {largest:g} is none of the inputs: an input's data changed "
+                         "after the forward pass")
+    return tuple(g if i == winners[0] else 0.0 for i in range(len(inputs)))
 
 
-_register(Op("max", "max", None, lambda *xs: max(xs), _max_vjp,
+def _max(*xs: float) -> float:
+    # Python's max skips a NaN unless it comes first; like numpy and PyTorch, a NaN wins.
+    for x in xs:
+        if x != x:
+            return x
+    return max(xs)
+
+
+_register(Op("max", "max", None, _max, _max_vjp,
              "the largest of x1 ... xn; d/dxi = 1 for the first largest, 0 for the others",
              array_forward=lambda *xs: functools.reduce(_numpy().maximum, xs)))
 

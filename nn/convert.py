@@ -77,7 +77,8 @@ _SUPPORTED_HERE = ("MLP, Sequential, Layer, Dropout, BatchNorm, Conv1d, Conv2d, 
                    "Activation, Flatten, Unflatten")
 _SUPPORTED_THERE = ("Sequential, Linear, Tanh, Sigmoid, ReLU, LeakyReLU (slope 0.01), Identity, "
                     "Dropout, BatchNorm1d, Conv1d, Conv2d, MaxPool1d/2d, AvgPool1d/2d, Flatten, "
-                    "Unflatten")
+                    "Unflatten; and on their own, not in a Sequential: RNN, LSTM, "
+                    "MultiheadAttention")
 _CONVERTIBLE = (Layer, Dropout, BatchNorm, _Conv, _Pool, Activation, Flatten, Unflatten)
 
 

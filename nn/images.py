@@ -29,9 +29,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
-from .checks import check_int, check_real, is_sequence
+from .checks import check_int, check_real, finite, is_sequence
 from .init import make_rng
 
 __all__ = ["shift", "rotate", "add_noise", "augment"]
@@ -48,10 +49,13 @@ def _image(who: str, image: Any) -> Image:
     if len(widths) != 1 or 0 in widths:
         raise ValueError(f"{who}: the image's rows must all have the same, non-zero length, got "
                          f"lengths {sorted(widths)}")
-    try:
-        return [[float(p) for p in row] for row in image]
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{who}: pixels must be numbers ({error})") from None
+    pixels = [[p for p in row] for row in image]
+    for r, row in enumerate(pixels):
+        for c, p in enumerate(row):
+            if isinstance(p, bool) or not isinstance(p, Real) or not finite(p):
+                raise ValueError(f"{who}: pixels must be finite numbers, got {p!r:.20} at row "
+                                 f"{r}, column {c}")
+    return [[float(p) for p in row] for row in pixels]
 
 
 def shift(image: Any, down: int, right: int, fill: float = 0.0) -> Image:
@@ -111,7 +115,8 @@ def augment(X: Sequence[Any], y: Sequence[Any], shape: Sequence[int] | None = No
             copies: int = 1, max_shift: int = 1, max_degrees: float = 10.0,
             noise: float = 0.0, fill: float = 0.0, clip: Sequence[float] | None = None,
             seed: int | random.Random | None = 0) -> tuple[list[Any], list[Any]]:
-    """`(X, y)` followed by `copies` augmented copies of every sample, labels kept.
+    """`(X, y)` followed by `copies` augmented copies of every sample, labels kept, every sample
+    as lists of floats.
 
     Each copy of each image is shifted by whole pixels, each way up to `max_shift`, turned by
     an angle from -`max_degrees` to `max_degrees`, and given Gaussian noise of std `noise`, all
@@ -137,11 +142,15 @@ def augment(X: Sequence[Any], y: Sequence[Any], shape: Sequence[int] | None = No
             raise ValueError(f"{who}: clip must be a pair (low, high), got {clip!r:.40}")
         low = check_real(f"{who}: clip's low", clip[0], -math.inf)
         high = check_real(f"{who}: clip's high", clip[1], low)
-    flat = is_sequence(X[0]) and not any(is_sequence(p) for p in X[0])
+    # A numpy number has __array__ too: a row of pixels holds numbers, an image holds rows.
+    flat = is_sequence(X[0]) and not any(is_sequence(p) and not isinstance(p, Real)
+                                         for p in X[0])
     height, width = _shape_of(who, X, shape, flat)
     rng = make_rng(seed)
     images = [_as_image(who, k, x, flat, height, width) for k, x in enumerate(X)]
-    out_X, out_y = list(X), list(y)
+    # The samples as plain lists of floats, the form the copies take.
+    out_X = [[p for row in image for p in row] if flat else image for image in images]
+    out_y = list(y)
     for _ in range(copies):
         for image, label in zip(images, y):
             down, right = (rng.randint(-max_shift, max_shift) for _ in range(2))

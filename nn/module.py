@@ -61,6 +61,9 @@ def _is_group(item: object) -> bool:
             and all(_is_group(element) for element in item))
 
 
+_UNSET = object()
+
+
 def _members_in(item: object, path: str) -> Iterator[tuple[str, Any]]:
     """(path, member) for each Module and parameter group inside one attribute's value."""
     if isinstance(item, Module) or _is_group(item):
@@ -177,6 +180,13 @@ class Module:
     # Attributes holding Values that forward computed and keeps to be looked at, such as
     # SelfAttention's weights: not parameters, never trained or saved.
     computed: tuple[str, ...] = ()
+    # Whether forward is watched for Values it keeps in attributes: for classes written outside
+    # nn. nn's own keep none (tested), and their calls are the scalar path's hot loop.
+    _watched = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._watched = not cls.__module__.startswith("nn.")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output; every subclass defines it."""
@@ -191,11 +201,31 @@ class Module:
         caller = _caller.get()
         name = caller.name_of(self) if caller is not None else None
         token = _caller.set(_Caller(self))
+        before = self.__dict__.copy() if self._watched else None
         try:
             with scope(name or type(self).__name__):
-                return self.forward(*args, **kwargs)
+                output = self.forward(*args, **kwargs)
         finally:
             _caller.reset(token)
+        # By identity: == on Values would be a comparison that a trace records.
+        if before is not None and any(before.get(key, _UNSET) is not item
+                                      for key, item in self.__dict__.items()):
+            self._refuse_kept_values(before)
+        return output
+
+    def _refuse_kept_values(self, before: dict[str, Any]) -> None:
+        """Refuse Values that forward stored in an attribute not named in `computed`: every
+        Value in an attribute is a parameter, and one forward computed (under no_grad too,
+        where it has no parents and looks like any leaf) would be trained and saved."""
+        for name, item in self.__dict__.items():
+            if name in self.computed or before.get(name, _UNSET) is item:
+                continue
+            if any(not isinstance(member, Module) for _, member in _members_in(item, name)):
+                raise TypeError(
+                    f"{type(self).__name__}.forward stored Values in `{name}`, which would make "
+                    f"them parameters. Keep forward's results out of the module's attributes, "
+                    f"name the attribute in the class's `computed` to keep them for looking at, "
+                    f"or create parameters in __init__")
 
     # --- walking the tree ---------------------------------------------------------------------
 

@@ -168,34 +168,38 @@ def plot_search(results: Any, x: str, by: str | None = None, score: str = "score
     higher = getattr(results, "higher_is_better", True)
     rest = [n for n in names if n not in (x, by)]
     numeric = all(isinstance(s[x], (int, float)) and not isinstance(s[x], bool) for s, _ in rows)
-    xs = sorted({s[x] for s, _ in rows}, key=lambda v: v if numeric else str(v))
-    where = {v: (v if numeric else k) for k, v in enumerate(xs)}
+    # Settings by repr: a value may be a list (layer sizes), which cannot be a dict key.
+    values = {repr(s[x]): s[x] for s, _ in rows}
+    xs = sorted(values, key=lambda k: values[k] if numeric else str(values[k]))
+    where = {k: (values[k] if numeric else i) for i, k in enumerate(xs)}
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    groups = sorted({s[by] for s, _ in rows} if by else {None}, key=str)
+    groups = {repr(s[by]): s[by] for s, _ in rows} if by is not None else {"": None}
     diverged = []
-    for group in groups:
-        best: dict[Any, float] = {}
+    for group in sorted(groups, key=lambda k: str(groups[k])):
+        best: dict[str, float] = {}
         for settings, value in rows:
-            if by is not None and settings[by] != group:
+            if by is not None and repr(settings[by]) != group:
                 continue
+            key = repr(settings[x])
             if not math.isfinite(value):
-                diverged.append(where[settings[x]])
+                diverged.append(where[key])
                 continue
-            old = best.get(settings[x])
+            old = best.get(key)
             if old is None or (value > old if higher else value < old):
-                best[settings[x]] = value
-        points = [(where[v], best[v]) for v in xs if v in best]
-        label = f"{by} = {group}" if by is not None else None
+                best[key] = value
+        points = [(where[k], best[k]) for k in xs if k in best]
+        label = f"{by} = {groups[group]}" if by is not None else None
         ax.plot([p for p, _ in points], [q for _, q in points], marker="o", label=label)
     if diverged:
         ax.plot(diverged, [0.0] * len(diverged), linestyle="none", marker="x", color="red",
                 markersize=9, transform=ax.get_xaxis_transform(), clip_on=False,
                 label="diverged")
-    if numeric and min(xs) > 0 and max(xs) / min(xs) >= 100:
+    numbers = [values[k] for k in xs]
+    if numeric and min(numbers) > 0 and max(numbers) / min(numbers) >= 100:
         ax.set_xscale("log")
     if not numeric:
-        ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+        ax.set_xticks(range(len(xs)), [str(values[k]) for k in xs])
     ax.set_xlabel(x)
     ax.set_ylabel(score)
     ax.set_title(f"{score} by {x}" + (f" (best over {', '.join(rest)})" if rest else ""))

@@ -173,13 +173,23 @@ def _replayed_scores(model: Module, X: Sequence[Any]) -> list[list[float]] | Non
     sample then gives the numbers, or the error that names the sample)."""
     if len(X) < 16 or takes_batches(model):
         return None
+    # Only models made of nn's own modules: a trace checks its graph on a few samples, and a
+    # forward of one's own could read a number (`.data`) and branch on it where those samples
+    # do not tell.
+    if any(module._watched for _, module in model.named_modules()):
+        return None
     import numpy as np  # on use, as replay does
 
     try:
-        data = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
+        data = np.asarray(X)
+    except (TypeError, ValueError, OverflowError):
         return None
-    if data.ndim != 2 or not np.isfinite(data).all():
+    # Numbers only (not strings, bools or ints beyond a float): the rest is the scalar path's
+    # to refuse by name.
+    if data.ndim != 2 or data.dtype.kind not in "fi":
+        return None
+    data = data.astype(float)
+    if not np.isfinite(data).all():
         return None
 
     def outputs(*x: Value) -> list[Any]:

@@ -6,9 +6,10 @@ outputs and its loss, the targets being inputs too) with `autograd_core.trace`, 
 over every batch with numpy: the same numbers, many times faster.
 
 What allows it: a `MeanLoss` whose per-sample loss is one of the traceable built-ins
-(`TRACEABLE`; any function when `replay=True`), a model called once per sample that draws no
-random numbers (no Dropout with p > 0), and targets that are numbers, rows of numbers or class
-indices. `replay_problem` says why not, in words.
+(`TRACEABLE`; any function when `replay=True`), a model made of nn's own modules (any model
+when `replay=True`) called once per sample that draws no random numbers (no Dropout with
+p > 0), and targets that are numbers, rows of numbers or class indices. `replay_problem` says
+why not, in words.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def replay_problem(model: Module, loss_fn: object, forced: bool) -> str | None:
                 "it; fit then checks it against the data before the first step)")
     if takes_batches(model):
         return "the model takes whole batches (BatchNorm)"
+    own = [name or type(module).__name__ for name, module in model.named_modules()
+           if module._watched]
+    if own and not forced:
+        return (f"{own[0]} is a module of your own, and a trace checks its graph on a few "
+                "samples only: a forward that reads a number (`.data`) and branches on it "
+                "could go unseen (pass replay=True to replay it)")
     for name, module in model.named_modules():
         if isinstance(module, Dropout) and module.p > 0:
             return f"{name or 'the model'} is a Dropout, which draws new random numbers " \

@@ -166,3 +166,23 @@ def test_max_gives_a_tie_to_the_first() -> None:
     m = apply("max", a, b, c)
     m.backward()
     assert (m.data, a.grad, b.grad, c.grad) == (5.0, 0.0, 1.0, 0.0)
+
+
+@pytest.mark.parametrize("numbers", [[1.0, math.nan], [math.nan, 1.0], [1.0, math.nan, 3.0],
+                                     [2.0, 2.0, math.nan]])
+def test_a_nan_is_the_largest_as_in_numpy_and_pytorch(numbers: list[float]) -> None:
+    values = [Value(x) for x in numbers]
+    m = apply("max", *values)
+    m.backward()
+    assert math.isnan(m.data)
+    first_nan = next(i for i, x in enumerate(numbers) if math.isnan(x))
+    assert [v.grad for v in values] == [float(i == first_nan) for i in range(len(numbers))]
+
+
+def test_max_of_a_changed_input_says_so() -> None:
+    a, b = Value(1.0), Value(5.0)
+    m = apply("max", a, b)
+    b.data = 2.0
+    with pytest.raises(ValueError, match="none of the inputs: an input's data changed after the "
+                                         "forward pass"):
+        m.backward()

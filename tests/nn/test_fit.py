@@ -163,7 +163,7 @@ def test_a_batch_loss_function_and_l2_penalty() -> None:
 # --- modes, callbacks, early stopping ------------------------------------------------------
 
 
-@pytest.mark.parametrize("replay", [False, None])
+@pytest.mark.parametrize("replay", [False, True])  # True: ModeProbe is a module of our own
 @pytest.mark.parametrize("start_in_training_mode", [True, False])
 def test_evaluation_runs_in_eval_mode_and_the_mode_is_restored(
         start_in_training_mode: bool, replay: bool | None) -> None:
@@ -381,6 +381,31 @@ def test_many_samples_are_scored_by_replay_with_the_graph_per_samples_classes(ma
         one_by_one = [[v.data for v in model(x)] for x in X]
     assert np.allclose(replayed, one_by_one, rtol=1e-12, atol=1e-12)
     assert nn.predict(model, X) == [max(range(10), key=row.__getitem__) for row in one_by_one]
+
+
+class ReadsItsNumbers(nn.Module):
+    """|h| written with .data: a branch no comparison of Values shows to a trace."""
+
+    def __init__(self) -> None:
+        self.w = Value(1.0)
+
+    def forward(self, x: list[Any]) -> Any:
+        h = self.w * x[0]
+        return [h * (1.0 if h.data > 0 else -1.0), self.w * 0.5]
+
+
+def test_a_model_of_ones_own_is_scored_one_sample_at_a_time() -> None:
+    # Samples 0 and 1 take the same branch: a trace checked on them would replay it for all.
+    X = [[1.0], [2.0]] + [[float(v)] for v in np.linspace(-3, 3, 20)]
+    expected = [int(abs(x) <= 0.5) for (x,) in X]  # class 0 where |x| beats 0.5
+    assert nn.predict(ReadsItsNumbers(), X) == expected
+
+
+@pytest.mark.parametrize("X", [[["1.0", "2.5"]] * 16, [[True, False]] * 16,
+                               [[10**400, 1.0]] * 16])
+def test_samples_that_are_not_numbers_are_refused_however_many(X: Any) -> None:
+    with pytest.raises((TypeError, ValueError, OverflowError)):
+        nn.predict(nn.Layer(2, 2, seed=0), X)
 
 
 def test_a_model_the_trace_cannot_follow_is_scored_one_sample_at_a_time() -> None:

@@ -90,6 +90,8 @@ def test_augment_gives_images_back_as_images() -> None:
     out, labels = augment(images, ["a", "b"], copies=1, seed=0)
     assert labels == ["a", "b", "a", "b"]
     assert np.array(out).shape == (4, 8, 8)
+    flat, _ = augment(np.array([PICTURE.ravel()]), [0], copies=1, seed=0)
+    assert all(type(row) is list and type(row[0]) is float for row in flat)
 
 
 def test_a_shift_of_one_pixel_is_what_augment_makes_without_a_turn() -> None:
@@ -113,7 +115,10 @@ def test_a_shift_of_one_pixel_is_what_augment_makes_without_a_turn() -> None:
     (lambda: augment([[1.0] * 4], [0], noise=-0.1), "noise must be a finite number >= 0"),
     (lambda: augment([[1.0] * 4], [0], clip=(1, 0)), "clip's high must be a finite number >= 1"),
     (lambda: augment([[1.0] * 4], [0], clip=3), "clip must be a pair"),
-    (lambda: shift([[1.0, "x"]], 1, 0), "pixels must be numbers"),
+    (lambda: shift([[1.0, "x"]], 1, 0), "pixels must be finite numbers, got 'x' at row 0, "
+                                        "column 1"),
+    (lambda: rotate([[1.0, True]], 5), "pixels must be finite numbers, got True"),
+    (lambda: augment([[0.0, float("nan"), 0.0, 0.0]], [0]), "got nan at row 0, column 1"),
     (lambda: shift([[1.0]], 1.5, 0), "shift: down must be an int"),
     (lambda: rotate([[1.0]], float("nan")), "rotate: degrees must be in"),
     (lambda: rotate([], 10), "an image is a non-empty list of rows"),

@@ -283,17 +283,62 @@ class KeepsItsOutput(nn.Module):
 
 
 def test_a_value_forward_computed_is_never_taken_for_a_parameter() -> None:
-    module = KeepsItsOutput()
-    module(2.0)
-    with pytest.raises(TypeError, match="KeepsItsOutput: `last` holds a Value computed by "
-                                        "'tanh', not a parameter"):
-        module.parameters()
+    for recording in (True, False):  # under no_grad a result has no parents, like any leaf
+        module = KeepsItsOutput()
+        with pytest.raises(TypeError, match=r"KeepsItsOutput\.forward stored Values in `last`, "
+                                            r"which would make them parameters"):
+            if recording:
+                module(2.0)
+            else:
+                with ag.no_grad():
+                    module(2.0)
     KeepsItsOutput.computed = ("last",)
     try:
+        module = KeepsItsOutput()
+        module(2.0)
         assert module.parameters() == [module.w] and list(module.state_dict()) == ["w"]
     finally:
         del KeepsItsOutput.computed
-    attention = nn.SelfAttention(2, seed=0)
-    before = attention.parameters()
-    attention([[1.0, 2.0], [3.0, 4.0]])
-    assert attention.weights and attention.parameters() == before
+    # Set from outside forward, a computed Value is still refused where parameters are read.
+    module = KeepsItsOutput()
+    module.last = module.w * 2
+    with pytest.raises(TypeError, match="`last` holds a Value computed by 'mul'"):
+        module.parameters()
+
+
+def _every_nn_module() -> list[tuple[nn.Module, object]]:
+    """(module, a sample) for each of nn's module classes."""
+    image = [[[0.1 * (r + c) for c in range(4)] for r in range(4)]]
+    return [
+        (nn.Neuron(2, seed=0), [1.0, -2.0]), (nn.Layer(2, 3, seed=0), [1.0, -2.0]),
+        (nn.MLP(2, [3, 1], seed=0), [1.0, -2.0]),
+        (nn.Sequential(nn.Layer(2, 3, seed=0), nn.Dropout(0.5, seed=0)), [1.0, -2.0]),
+        (nn.BatchNorm(2), [[1.0, -2.0], [0.5, 3.0]]), (nn.Embedding(5, 2, seed=0), 3),
+        (nn.Conv1d(1, 2, 2, seed=0), [[1.0, 2.0, 3.0]]), (nn.Conv2d(1, 2, 2, seed=0), image),
+        (nn.Dropout(0.5, seed=0), [1.0, -2.0]),
+        (nn.MaxPool2d(2), image), (nn.AvgPool2d(2), image), (nn.MaxPool1d(2), [[1.0, 2.0]]),
+        (nn.AvgPool1d(2), [[1.0, 2.0]]),
+        (nn.Activation("relu"), image), (nn.Flatten(), image),
+        (nn.Unflatten((1, 2, 2)), [1.0, 2.0, 3.0, 4.0]),
+        (nn.RNN(1, 2, seed=0), [[1.0], [2.0]]), (nn.LSTM(1, 2, seed=0), [[1.0], [2.0]]),
+        (nn.SelfAttention(2, seed=0), [[1.0, 2.0], [3.0, 4.0]]),
+    ]
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_nns_own_modules_keep_no_values_in_their_attributes(recording: bool) -> None:
+    classes = set()
+    for module, sample in _every_nn_module():
+        classes.add(type(module))
+        names = [name for name, _ in module.named_parameters()]
+        keys = list(module.state_dict())
+        if recording:
+            module(sample)
+        else:
+            with ag.no_grad():
+                module(sample)
+        assert [name for name, _ in module.named_parameters()] == names, type(module)
+        assert list(module.state_dict()) == keys, type(module)
+    exported = [getattr(nn, name) for name in nn.__all__]
+    modules = {c for c in exported if isinstance(c, type) and issubclass(c, nn.Module)}
+    assert modules - {nn.Module} <= classes, "a new module class: add it above"

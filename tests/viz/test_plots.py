@@ -139,3 +139,13 @@ def test_a_search_plot_of_what_was_not_searched_is_refused(options, message) -> 
         plots.plot_search(results, **options)
     with pytest.raises(ValueError, match="no results"):
         plots.plot_search(object(), x="lr")
+
+
+def test_a_search_over_layer_sizes_plots_them_as_categories() -> None:
+    results = _search({"sizes": [[8], [16, 16]], "lr": [0.01, 0.1]},
+                      lambda sizes, lr: len(sizes) + lr)
+    (ax,) = plots.plot_search(results, "sizes").axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["[16, 16]", "[8]"]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([2.1, 1.1])
+    (ax,) = plots.plot_search(results, "lr", by="sizes").axes
+    assert [line.get_label() for line in ax.lines] == ["sizes = [16, 16]", "sizes = [8]"]
