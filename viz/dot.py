@@ -94,9 +94,7 @@ def _scope_parts(scope: str) -> list[str]:
 def _plan(graph: Graph, options: DrawOptions, depth: int | None) -> _Layout:
     """The layout that folds every scope at `depth` into a box (None: folds nothing)."""
     layout = _Layout(depth)
-    consumers: dict[str, list[str]] = {}
-    for link in graph.links:
-        consumers.setdefault(link.parent, []).append(link.child)
+    consumers = graph.consumers()
     if depth is not None:
         for node in graph.nodes:
             parts = _scope_parts(node.scope)

@@ -27,9 +27,7 @@ FOLDABLE = 100
 
 def path_links(graph: Graph, start: str) -> frozenset[tuple[str, str]]:
     """The links on every path from node `start` to the root (what its gradient flows along)."""
-    children: dict[str, list[str]] = {}
-    for link in graph.links:
-        children.setdefault(link.parent, []).append(link.child)
+    children = graph.consumers()
     reaches_root = {graph.root}
     # Nodes come in topological order, so walking them backwards sees children first.
     for node in reversed(graph.nodes):

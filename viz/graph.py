@@ -70,6 +70,14 @@ class Graph:
                 return node
         raise KeyError(node_id)
 
+    def consumers(self) -> dict[str, list[str]]:
+        """Each node's id -> the ids of the nodes it is an operand of (a leaf used twice in one
+        node is listed twice)."""
+        found: dict[str, list[str]] = {}
+        for link in self.links:
+            found.setdefault(link.parent, []).append(link.child)
+        return found
+
 
 def count_upto(root: Value, limit: int) -> int:
     """How many nodes `root` depends on (itself included), counting no further than limit + 1:
