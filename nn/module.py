@@ -221,6 +221,10 @@ class Module:
             if name in self.computed or before.get(name, _UNSET) is item:
                 continue
             if any(not isinstance(member, Module) for _, member in _members_in(item, name)):
+                if name in before:  # the module as it was: nothing half-changed stays
+                    setattr(self, name, before[name])
+                else:
+                    delattr(self, name)
                 raise TypeError(
                     f"{type(self).__name__}.forward stored Values in `{name}`, which would make "
                     f"them parameters. Keep forward's results out of the module's attributes, "

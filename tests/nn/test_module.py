@@ -292,6 +292,7 @@ def test_a_value_forward_computed_is_never_taken_for_a_parameter() -> None:
             else:
                 with ag.no_grad():
                     module(2.0)
+        assert not hasattr(module, "last") and module.parameters() == [module.w]
     KeepsItsOutput.computed = ("last",)
     try:
         module = KeepsItsOutput()
