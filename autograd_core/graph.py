@@ -12,7 +12,6 @@ The walk as a lecture gives it, without the speed-ups, is `docs/walkthrough.py`.
 
 from __future__ import annotations
 
-import _signal  # type: ignore[import-not-found]
 import math
 import signal
 import threading
@@ -299,6 +298,10 @@ class _Deferring:
 # Not on Windows, where Ctrl-C can still land. The C function itself, from the module that
 # signal.py wraps: signal.pthread_sigmask turns every signal number of the mask it returns into
 # an enum, which took most of a small graph's backward.
+try:
+    import _signal  # type: ignore[import-not-found]
+except ImportError:  # an interpreter whose signal module is not built on _signal
+    _signal = signal
 _sigmask: Any = getattr(_signal, "pthread_sigmask", None)
 _ALL_SIGNALS = signal.valid_signals() if _sigmask else set()
 
