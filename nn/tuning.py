@@ -9,7 +9,9 @@ the settings, judged by cross-validation.
 - `k_fold(n, k)`: k splits of the sample indices, each sample in exactly one validation fold.
 - `cross_validate(train, data, k)`: one training per fold, the validation numbers averaged.
 - `search(run, space)`: every combination of the settings (`mode="grid"`) or `trials` drawn at
-  random (`mode="random"`, seeded), each scored by `run(**settings)`; a table, best first.
+  random (`mode="random"`, seeded), each scored by `run(**settings)`; a table, best first. A
+  run that explodes (an ArithmeticError: an overflow, a NaN loss) scores NaN, last, with its
+  reason, and the search goes on.
 
 >>> folds = k_fold(10, 5, seed=0)
 >>> sorted(i for _, validation in folds for i in validation) == list(range(10))
@@ -142,6 +144,9 @@ class SearchResults:
 
     rows: list[tuple[dict[str, Any], float]]
     higher_is_better: bool
+    # The settings whose run raised an ArithmeticError (an overflow, a NaN loss: training that
+    # exploded), scored NaN, with the reason.
+    diverged: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
     @property
     def best(self) -> dict[str, Any]:
@@ -156,6 +161,10 @@ class SearchResults:
                                        else str(settings[key]) for key in keys),
                                      f"{score + 0.0:.4g}"]) + " |"
                   for settings, score in self.rows]
+        if self.diverged:
+            lines += ["", "Diverged (scored NaN):"]
+            lines += [f"- {', '.join(f'{k}={v!r}' for k, v in settings.items())}: {reason}"
+                      for settings, reason in self.diverged]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -186,11 +195,15 @@ def search(run: Callable[..., float], space: Mapping[str, Sequence[Any]], mode: 
         combos = [{n: rng.choice(list(space[n])) for n in names} for _ in range(count)]
     else:
         raise ValueError(f"search: mode must be 'grid' or 'random', got {mode!r:.40}")
-    rows = []
+    rows, diverged = [], []
     for settings in combos:
-        score = float(run(**settings))
+        try:
+            score = float(run(**settings))
+        except ArithmeticError as error:  # the run exploded: the search goes on (the course's
+            score = math.nan               # "stop training if it explodes"), the rest is a bug
+            diverged.append((settings, f"{type(error).__name__}: {error}"))
         rows.append((settings, score))
     # A run that diverged scores NaN, which compares false with everything: it goes last, never
     # first (sorting with a NaN among the keys leaves the order undefined).
     rows.sort(key=lambda row: (math.isnan(row[1]), -row[1] if higher_is_better else row[1]))
-    return SearchResults(rows, higher_is_better)
+    return SearchResults(rows, higher_is_better, diverged)

@@ -131,3 +131,26 @@ def test_the_initial_loss_with_a_penalty_is_higher_by_the_penalty_and_changes_no
 def test_search_results_show_as_a_table_in_jupyter() -> None:
     results = search(lambda lr: lr, {"lr": [0.1, 1.0]})
     assert results._repr_markdown_() == results.table()
+
+
+def test_a_run_that_explodes_scores_nan_with_its_reason_and_the_search_goes_on() -> None:
+    X, y = data.moons(40, seed=0)
+
+    def run(lr: float) -> float:
+        model = nn.MLP(2, [8, 1], seed=0)
+        history = nn.fit(model, (X, y), "mse", optim.SGD(model.parameters(), lr=lr),
+                         epochs=20, progress=False)
+        return float(history["loss"][-1])
+
+    results = search(run, {"lr": [1e6, 0.1, 0.01]}, higher_is_better=False)
+    assert [row[0]["lr"] for row in results.rows][-1] == 1e6
+    assert math.isnan(results.rows[-1][1]) and all(math.isfinite(r[1]) for r in results.rows[:2])
+    (settings, reason), = results.diverged
+    assert settings == {"lr": 1e6} and "overflows a float" in reason
+    assert "Diverged (scored NaN):\n- lr=1000000.0: OpError: fit: epoch" in results.table()
+
+    def buggy(lr: float) -> float:
+        raise KeyError("a bug in run is not a divergence")
+
+    with pytest.raises(KeyError):
+        search(buggy, {"lr": [0.1]})
