@@ -119,13 +119,15 @@ def decision_rule(n_outputs: int, targets: Sequence[Any], loss_name: str | None,
 
 @contextmanager
 def in_mode(model: Module, training: bool) -> Iterator[None]:
-    """The model in train (or eval) mode inside the block, then its mode back."""
-    was_training = model.training
+    """The model in train (or eval) mode inside the block, then every module's own mode back
+    (a sub-module kept in eval mode, a frozen BatchNorm say, stays so)."""
+    modes = [(module, module.training) for _, module in model.named_modules()]
     model.train(training)
     try:
         yield
     finally:
-        model.train(was_training)
+        for module, mode in modes:
+            module.training = mode
 
 
 @contextmanager

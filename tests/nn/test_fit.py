@@ -515,3 +515,13 @@ def test_mean_loss_refuses_bad_settings() -> None:
     with pytest.raises(ValueError, match="unknown loss 'nll'"):
         nn.MeanLoss("nll")
     assert repr(nn.MeanLoss("hinge", l2=1e-4, parameters=[])) == "MeanLoss('hinge', l2=0.0001)"
+
+
+def test_a_sub_module_kept_in_eval_mode_stays_so_after_scoring() -> None:
+    model = nn.Sequential(nn.Layer(2, 3, seed=0), nn.BatchNorm(3), nn.Layer(3, 2, seed=1))
+    model.train()
+    model.layers[1].eval()  # a frozen BatchNorm
+    X, y = data.blobs(20, centers=[[-1.0, -1.0], [1.0, 1.0]], seed=0)
+    nn.accuracy(model, X, y)
+    nn.predict(model, X)
+    assert model.training and model.layers[0].training and not model.layers[1].training
