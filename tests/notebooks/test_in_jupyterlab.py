@@ -58,21 +58,7 @@ def test_a_stored_lesson_shows_its_drawings_untrusted(lab_page: Any, jupyterlab:
     page = lab_page
     panel = open_notebook(page, jupyterlab, notebook.name)
     set_output_width(page, OUTPUT_WIDTH)
-    # textContent: innerText is empty in cells scrolled out of view (content-visibility: auto).
-    texts = panel.locator(".jp-OutputArea-output").all_text_contents()
-    assert not [t for t in texts if REPR.search(t)], "an object's repr shows instead of a picture"
-    drawings = panel.evaluate(_DRAWINGS)
-    assert drawings, "the lesson's drawings show as .agc-drawing images"
-    for k, drawing in enumerate(drawings):
-        where = f"drawing {k} (cell {drawing['cell']}): {drawing}"
-        assert drawing["svg"], f"an SVG image: {where}"
-        assert drawing["loaded"], f"the image loaded: {where}"
-        # Text is as large as Graphviz drew it: the image is not shrunk to the column.
-        assert abs(drawing["width"] - drawing["natural"]) <= 1, f"shown at natural size: {where}"
-        if drawing["right"] > drawing["outputRight"] + 0.5:  # wider than the column: it scrolls
-            assert drawing["boxRight"] <= drawing["outputRight"] + 0.5, where
-            assert drawing["scrolls"] and drawing["overflowX"] in ("auto", "scroll"), (
-                f"a drawing wider than the output area scrolls sideways: {where}")
+    assert_drawings_show(panel)
     assert page_errors(page) == []
 
 
@@ -198,6 +184,26 @@ def _caption_matches_the_box(player: Any) -> None:
 
 
 # Every .agc-drawing in a notebook panel, measured where the learner sees it.
+def assert_drawings_show(panel: Any) -> None:
+    """Every drawing in `panel` is an SVG image, loaded, at its natural size, scrolling
+    sideways where it is wider than the output area; no object's repr shows instead."""
+    # textContent: innerText is empty in cells scrolled out of view (content-visibility: auto).
+    texts = panel.locator(".jp-OutputArea-output").all_text_contents()
+    assert not [t for t in texts if REPR.search(t)], "an object's repr shows instead of a picture"
+    drawings = panel.evaluate(_DRAWINGS)
+    assert drawings, "the lesson's drawings show as .agc-drawing images"
+    for k, drawing in enumerate(drawings):
+        where = f"drawing {k} (cell {drawing['cell']}): {drawing}"
+        assert drawing["svg"], f"an SVG image: {where}"
+        assert drawing["loaded"], f"the image loaded: {where}"
+        # Text is as large as Graphviz drew it: the image is not shrunk to the column.
+        assert abs(drawing["width"] - drawing["natural"]) <= 1, f"shown at natural size: {where}"
+        if drawing["right"] > drawing["outputRight"] + 0.5:  # wider than the column: it scrolls
+            assert drawing["boxRight"] <= drawing["outputRight"] + 0.5, where
+            assert drawing["scrolls"] and drawing["overflowX"] in ("auto", "scroll"), (
+                f"a drawing wider than the output area scrolls sideways: {where}")
+
+
 _DRAWINGS = """panel => [...panel.querySelectorAll('.agc-drawing')].map(box => {
   const img = box.querySelector('img');
   const output = box.closest('.jp-OutputArea-output');

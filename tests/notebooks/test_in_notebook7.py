@@ -35,7 +35,7 @@ from tests.notebooks.jupyterlab import (
     wait_for_kernel,
     wait_for_outputs,
 )
-from tests.notebooks.test_in_jupyterlab import _DRAWINGS, DRAWING, REPR
+from tests.notebooks.test_in_jupyterlab import DRAWING, assert_drawings_show
 from tests.notebooks.test_training_view_in_jupyterlab import TRAINING, _data, _notebook, _wait_for
 
 LESSON = Path(__file__).parents[2] / "notebooks" / "09_watch_it_learn.ipynb"
@@ -157,20 +157,9 @@ def test_a_stored_lesson_shows_its_views_last_frame_untrusted(
 @pytest.mark.parametrize("lesson", DRAWING, ids=lambda p: p.stem)
 def test_a_stored_lessons_drawings_show_untrusted(lab_page: Any, notebook7: Lab,
                                                   lesson: Path) -> None:
-    """As in JupyterLab (test_in_jupyterlab.py): every drawing an SVG image at its natural
-    size, scrolling sideways where it is wider than the column, and no object's repr."""
+    """As in JupyterLab (test_in_jupyterlab.py)."""
     page = lab_page
     open_notebook(page, notebook7, notebook7.add(lesson, lesson.name))
-    notebook = page.locator(".jp-Notebook")
-    texts = notebook.locator(".jp-OutputArea-output").all_text_contents()
-    assert not [t for t in texts if REPR.search(t)], "an object's repr shows instead of a picture"
-    drawings = notebook.evaluate(_DRAWINGS)
-    assert drawings, "the lesson's drawings show as .agc-drawing images"
-    for k, drawing in enumerate(drawings):
-        where = f"drawing {k} (cell {drawing['cell']}): {drawing}"
-        assert drawing["svg"] and drawing["loaded"], where
-        assert abs(drawing["width"] - drawing["natural"]) <= 1, f"shown at natural size: {where}"
-        if drawing["right"] > drawing["outputRight"] + 0.5:
-            assert drawing["scrolls"] and drawing["overflowX"] in ("auto", "scroll"), where
+    assert_drawings_show(page.locator(".jp-Notebook"))
     assert page_errors(page) == []
 
